@@ -1,0 +1,46 @@
+# The two commands: `make demo` and `make test`. Each builds its own .venv from nothing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED ?= ../shared
+
+.PHONY: demo test bench lint up down clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+LINTER := tools/cypher-lint/node_modules/.installed
+
+$(LINTER): tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
+	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python -m engine.demo --data $(SHARED)/data
+
+test: $(STAMP) $(LINTER)
+	$(BIN)/ruff check engine streams tests
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench --data $(SHARED)/data --out bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine streams tests
+	$(BIN)/mypy
+
+up: $(STAMP)
+	$(BIN)/vinculo up
+
+down: $(STAMP)
+	$(BIN)/vinculo down
+
+clean:
+	-$(BIN)/vinculo down
+	rm -rf $(VENV) tools/cypher-lint/node_modules .vinculo

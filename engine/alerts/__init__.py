@@ -1,0 +1,1 @@
+"""Alerts: subscriptions, matched against flags, delivered once each."""

@@ -1,0 +1,377 @@
+"""The ``vinculo`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from engine.settings import Settings, get_settings, redact
+
+app = typer.Typer(
+    name="vinculo",
+    help="Find hidden links in anticorruption open data: publish records, resolve them into a "
+    "graph, flag conflicts of interest, deliver alerts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+alerts_app = typer.Typer(help="Subscriptions to flags, delivered as alerts.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+console = Console()
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic's message names the variable and what was wrong
+        err.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _endpoints(start: bool = True) -> Any:
+    from engine.runtime.embedded import EmbeddedError
+    from engine.runtime.endpoints import resolve_endpoints
+
+    try:
+        return resolve_endpoints(_settings(), start=start)
+    except (EmbeddedError, RuntimeError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _store() -> Any:
+    from engine.graph.store import open_store
+
+    ep = _endpoints()
+    return open_store(ep.graph_uri, ep.graph_user, ep.graph_password, ep.graph_name)
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+    if fmt is Format.jsonl:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        return
+    table = Table(title=title, show_lines=False)
+    columns = list(rows[0].keys()) if rows else []
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+    console.print(f"[dim]{len(rows)} row(s)[/dim]")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("kafka", "aiokafka", "faust", "mode"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+
+
+# -- services -------------------------------------------------------------------------------
+@app.command()
+def up() -> None:
+    """Start the embedded broker (Tansu) and graph server (FalkorDB), or reuse running ones."""
+    from engine.runtime.embedded import EmbeddedError, EmbeddedServices
+
+    settings = _settings()
+    services = EmbeddedServices(settings.home_dir)
+    wanted = tuple(
+        n for n, emb in (("kafka", settings.embedded_kafka), ("graph", settings.embedded_graph)) if emb
+    )
+    if not wanted:
+        console.print("Both VINCULO_KAFKA_BOOTSTRAP and VINCULO_GRAPH_URI are set: nothing to start.")
+        return
+    try:
+        infos = services.up(wanted)
+    except EmbeddedError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for info in infos.values():
+        console.print(f"[green]✓[/green] {info.name:<6} {info.url}  (pid {info.pid})")
+    console.print(f"[dim]data folder: {services.home}[/dim]")
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded servers this data folder started."""
+    from engine.runtime.embedded import EmbeddedServices
+
+    stopped = EmbeddedServices(_settings().home_dir).down()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+@app.command()
+def status() -> None:
+    """Show each service, its URL and its health."""
+    from engine.runtime.embedded import EmbeddedServices
+
+    settings = _settings()
+    rows = EmbeddedServices(settings.home_dir).status()
+    table = Table(title="Vínculo services")
+    for col in ("service", "mode", "url", "state", "pid"):
+        table.add_column(col)
+    for row in rows:
+        external = settings.kafka_bootstrap if row["service"] == "kafka" else settings.graph_uri
+        if external:
+            table.add_row(str(row["service"]), "external", redact(external), "configured", "")
+        else:
+            colour = {"healthy": "green", "stopped": "dim"}.get(str(row["state"]), "red")
+            table.add_row(str(row["service"]), "embedded", str(row["url"]),
+                          f"[{colour}]{row['state']}[/{colour}]", str(row["pid"] or ""))
+    console.print(table)
+
+
+# -- data in --------------------------------------------------------------------------------
+@app.command()
+def publish(
+    kind: Annotated[str, typer.Argument(help="Source kind: ocds, sat69b.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders.", exists=True)],
+) -> None:
+    """Publish source files to their raw topic, one message per record."""
+    from engine.publish import publish as do_publish
+    from engine.sources import SOURCES
+
+    if kind not in SOURCES:
+        err.print(f"[red]unknown kind {kind!r}[/red]; known: {', '.join(SOURCES)}")
+        raise typer.Exit(2)
+    ep = _endpoints()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task(f"publishing {kind}", total=None)
+        report = do_publish(kind, paths, ep.kafka_bootstrap, _settings().topic_partitions,
+                            progress=lambda _p, n: progress.advance(task, n))
+    console.print(
+        f"published {report.records} {kind} record(s) from {report.files} file(s) to raw.{kind}"
+        + (f"; [yellow]{report.broken} unreadable input(s) sent on for the dead-letter topic[/yellow]"
+           if report.broken else "")
+    )
+
+
+@app.command()
+def worker(
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit once every input topic is drained.")] = False,
+    idle_seconds: Annotated[float, typer.Option(help="Quiet time that counts as drained.")] = 3.0,
+) -> None:
+    """Run the stream worker: raw topics → graph (+ dead letters), flags → alerts."""
+    from streams.worker import run_worker
+
+    settings = _settings()
+    activity = run_worker(
+        _endpoints(), until_idle=until_idle, idle_seconds=idle_seconds,
+        partitions=settings.topic_partitions, app_id=settings.app_id, batch_size=settings.write_batch,
+    )
+    console.print(
+        f"processed {activity.records} record(s): {activity.written} written, "
+        f"{activity.dead} dead-lettered, {activity.skipped} skipped; {activity.alerts} alert(s) delivered"
+    )
+
+
+# -- detection and flags ---------------------------------------------------------------------
+@app.command()
+def detect(
+    pattern: Annotated[list[str] | None, typer.Option("--pattern", "-p", help="Pattern code(s); default all.")] = None,
+) -> None:
+    """Run the detection patterns once, store flags, publish new ones on `flags`."""
+    from engine.detection.runner import publish_new_flags, run_detection
+    from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
+
+    settings = _settings()
+    ep = _endpoints()
+    store = _store()
+    try:
+        store.ensure_schema()
+        report = run_detection(store, pattern)
+        ensure_topics(ep.kafka_bootstrap, list(TOPICS), settings.topic_partitions)
+        producer = make_producer(ep.kafka_bootstrap)
+        try:
+            sent = publish_new_flags(
+                store, lambda key, value: producer.send(FLAGS, key=key.encode(), value=value).get(30)
+            )
+        finally:
+            producer.close()
+    finally:
+        store.close()
+    for code, count in report.findings.items():
+        console.print(f"{code}: {count} finding(s)")
+    console.print(f"{sent} new flag(s) published on '{FLAGS}'")
+
+
+@app.command()
+def flags(
+    pattern: Annotated[str | None, typer.Option(help="Only this pattern code.")] = None,
+    status_: Annotated[str | None, typer.Option("--status", help="new, confirmed or dismissed.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
+    fmt: Annotated[Format, typer.Option("--format", help="table or jsonl.")] = Format.table,
+) -> None:
+    """List flags, strongest first."""
+    from engine.graph import cypher
+
+    store = _store()
+    try:
+        rows = store.run(cypher.LIST_FLAGS, {"pattern": pattern, "status": status_, "limit": limit})
+    finally:
+        store.close()
+    for row in rows:
+        if isinstance(row.get("evidence"), str):
+            row["evidence"] = json.loads(row["evidence"])
+    if fmt is Format.jsonl:
+        _print_rows(rows, fmt)
+        return
+    table = Table(title="Flags", show_lines=True)
+    for col in ("pattern", "severity", "score", "status", "sentence", "id"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["pattern"], row["severity"], f"{row['score']:.2f}", row["status"],
+                      row["sentence"], row["id"])
+    console.print(table)
+    console.print(f"[dim]{len(rows)} flag(s)[/dim]")
+
+
+@app.command()
+def query(
+    cypher_text: Annotated[str, typer.Argument(metavar="CYPHER", help="A read-only Cypher query.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value (value parsed as JSON if it can be).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or jsonl.")] = Format.table,
+) -> None:
+    """Run a read-only query on the configured graph."""
+    from engine.graph.store import ReadOnlyViolation
+
+    params: dict[str, Any] = {}
+    for item in param or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.isidentifier():
+            err.print(f"[red]--param expects name=value, got {item!r}[/red]")
+            raise typer.Exit(2)
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    store = _store()
+    try:
+        rows = store.read(cypher_text, params)
+    except ReadOnlyViolation as exc:
+        err.print("[red]refused: `vinculo query` is read-only[/red]")
+        raise typer.Exit(3) from exc
+    except Exception as exc:
+        err.print(f"[red]query failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    _print_rows(rows, fmt)
+
+
+@app.command()
+def stats() -> None:
+    """Counts of nodes by label and relationships by type."""
+    from engine.graph import cypher
+
+    store = _store()
+    try:
+        _print_rows(store.run(cypher.COUNT_BY_LABEL), Format.table, "Nodes")
+        _print_rows(store.run(cypher.COUNT_BY_REL_TYPE), Format.table, "Relationships")
+    finally:
+        store.close()
+
+
+@app.command()
+def dlq(
+    fmt: Annotated[Format, typer.Option("--format", help="table or jsonl.")] = Format.table,
+) -> None:
+    """Show the dead-letter topic: every record that could not be used, and why."""
+    from engine.eventlog.kafka import DLQ, read_topic
+
+    rows = []
+    for msg in read_topic(_endpoints().kafka_bootstrap, DLQ, idle=1.5):
+        entry = msg.json()
+        rows.append({k: entry.get(k) for k in ("topic", "offset", "source", "locator", "stage", "reason")})
+    _print_rows(rows, fmt, "Dead letters")
+
+
+# -- alerts -----------------------------------------------------------------------------------
+@alerts_app.command("subscribe")
+def alerts_subscribe(
+    kafka_topic: Annotated[str, typer.Option("--kafka-topic", help="Deliver alerts to this topic.")],
+    pattern: Annotated[list[str] | None, typer.Option("--pattern", "-p", help="Pattern code(s); default all.")] = None,
+    min_severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "low",
+    entity: Annotated[list[str] | None, typer.Option("--entity", help="Only flags concerning these entity ids.")] = None,
+) -> None:
+    """Subscribe to flags; matching flags are delivered to the topic once each."""
+    from pydantic import ValidationError
+
+    from engine.alerts.subscriptions import Subscription, subscribe
+
+    try:
+        sub = Subscription(patterns=pattern or [], min_severity=min_severity,
+                           entity_ids=entity or [], kafka_topic=kafka_topic)
+    except ValidationError as exc:
+        err.print(f"[red]invalid subscription:[/red] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    store = _store()
+    try:
+        store.ensure_schema()
+        sub_id = subscribe(store, sub)
+    finally:
+        store.close()
+    console.print(f"subscribed {sub_id}: {', '.join(sub.patterns) or 'all patterns'} "
+                  f"(≥ {sub.min_severity}) → kafka topic {sub.kafka_topic}")
+
+
+@alerts_app.command("list")
+def alerts_list(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
+    """List active subscriptions."""
+    from engine.alerts.subscriptions import list_subscriptions
+
+    store = _store()
+    try:
+        rows = [{"id": i, **s.model_dump()} for i, s in list_subscriptions(store)]
+    finally:
+        store.close()
+    _print_rows(rows, fmt, "Subscriptions")
+
+
+@alerts_app.command("unsubscribe")
+def alerts_unsubscribe(sub_id: Annotated[str, typer.Argument(help="Subscription id.")]) -> None:
+    """Stop a subscription."""
+    from engine.alerts.subscriptions import unsubscribe
+
+    store = _store()
+    try:
+        found = unsubscribe(store, sub_id)
+    finally:
+        store.close()
+    if not found:
+        err.print(f"[red]no subscription {sub_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"unsubscribed {sub_id}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Detection: a registry of explained patterns and the jobs that run them."""

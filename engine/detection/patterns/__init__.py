@@ -1,0 +1,1 @@
+"""One module per detection pattern; the registry in ``engine.detection.registry`` lists them."""

@@ -1,0 +1,1 @@
+"""Entity resolution: normalise names and identifiers, block, score, cluster."""

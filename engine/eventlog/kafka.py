@@ -1,0 +1,104 @@
+"""Kafka through kafka-python: producers and admin for the CLI, plain reads for tools and
+tests. (Stream workers use faust, over aiokafka.)
+
+Tansu reports a wrong end offset, so a topic counts as read to its end when no message
+has arrived for ``idle`` seconds (quiescence), never by comparing with end offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+RAW_TOPICS = ("raw.ocds", "raw.sat69b")
+DLQ = "dlq"
+FLAGS = "flags"
+GRAPH_CHANGES = "graph.changes"
+TOPICS = (*RAW_TOPICS, DLQ, FLAGS, GRAPH_CHANGES)
+
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.value)
+
+
+def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "acks": "all",
+        "linger_ms": 20,
+        "max_request_size": 8 * 1024 * 1024,
+        "client_id": "vinculo",
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def ensure_topics(bootstrap: str, names: tuple[str, ...] | list[str], partitions: int) -> None:
+    """Create the topics that do not exist yet (idempotent)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="vinculo-admin", request_timeout_ms=10000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if missing:
+            try:
+                admin.create_topics([NewTopic(n, partitions, 1) for n in missing])
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+def read_topic(
+    bootstrap: str, topic: str, idle: float = 2.0, timeout: float = 60.0, max_messages: int | None = None
+) -> list[Message]:
+    """Every message of ``topic`` from the beginning, without joining a group."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id="vinculo-reader",
+        consumer_timeout_ms=int(idle * 1000),
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            return []
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        out: list[Message] = []
+        deadline = time.monotonic() + timeout
+        last = time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - last < idle:
+            batch = consumer.poll(timeout_ms=200)
+            for records in batch.values():
+                for r in records:
+                    out.append(
+                        Message(
+                            r.topic, r.partition, r.offset,
+                            r.key.decode("utf-8", "replace") if r.key else None,
+                            r.value,
+                            {k: v.decode("utf-8", "replace") for k, v in (r.headers or [])},
+                        )
+                    )
+                    last = time.monotonic()
+            if max_messages is not None and len(out) >= max_messages:
+                break
+        return sorted(out, key=lambda m: (m.partition, m.offset))
+    finally:
+        consumer.close()

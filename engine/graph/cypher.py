@@ -1,0 +1,178 @@
+"""Every Cypher statement Vínculo sends, in the subset both Neo4j 5 and FalkorDB run.
+
+Values travel only as parameters. Labels and relationship types are interpolated only
+after the schema's allow-list has checked them. Dialect-specific statements (schema
+set-up, full-text search) live in the adapter modules beside this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from engine.graph.schema import schema
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A Cypher text and the parameters it expects."""
+
+    name: str
+    text: str
+    params: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_PROVENANCE = """
+    {v}.last_seen = CASE WHEN {v}.last_seen IS NULL OR row.seen > {v}.last_seen
+                         THEN row.seen ELSE {v}.last_seen END,
+    {v}.first_seen = CASE WHEN {v}.first_seen IS NULL OR row.seen < {v}.first_seen
+                          THEN row.seen ELSE {v}.first_seen END,
+    {v}.sources = CASE WHEN row.source IN coalesce({v}.sources, [])
+                       THEN {v}.sources ELSE coalesce({v}.sources, []) + row.source END,
+    {v}.source = row.source,
+    {v}.record_id = row.record_id"""
+
+
+@cache
+def upsert_nodes(label: str) -> Statement:
+    """MERGE a batch of nodes of one label by id; provenance widens, never narrows."""
+    schema().label(label)
+    text = f"""UNWIND $rows AS row
+MERGE (n:{label} {{id: row.id}})
+ON CREATE SET n += row.create
+SET n += row.props,{_PROVENANCE.format(v="n")}"""
+    return Statement(f"upsert_nodes[{label}]", text, ("rows",))
+
+
+@cache
+def upsert_rels(rel_type: str, source: str, target: str) -> Statement:
+    """MERGE a batch of relationships by id between nodes matched by id."""
+    schema().relationship(rel_type, source, target)
+    text = f"""UNWIND $rows AS row
+MATCH (a:{source} {{id: row.src}})
+MATCH (b:{target} {{id: row.dst}})
+MERGE (a)-[r:{rel_type} {{id: row.id}}]->(b)
+SET r += row.props,{_PROVENANCE.format(v="r")}"""
+    return Statement(f"upsert_rels[{rel_type}:{source}->{target}]", text, ("rows",))
+
+
+COUNT_BY_LABEL = Statement(
+    "count_by_label",
+    "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS count ORDER BY label",
+)
+COUNT_BY_REL_TYPE = Statement(
+    "count_by_rel_type",
+    "MATCH ()-[r]->() RETURN type(r) AS type, count(r) AS count ORDER BY type",
+)
+NODE_IDS_BY_LABEL = Statement(
+    "node_ids_by_label",
+    "MATCH (n) WHERE $label IN labels(n) RETURN n.id AS id ORDER BY id",
+    ("label",),
+)
+
+# -- flags ---------------------------------------------------------------------------------
+UNPUBLISHED_FLAGS = Statement(
+    "unpublished_flags",
+    """MATCH (f:Flag)
+WHERE f.published_at IS NULL
+OPTIONAL MATCH (f)-[c:CONCERNS]->(e)
+RETURN f.id AS id, f.pattern AS pattern, f.title AS title, f.severity AS severity,
+       f.score AS score, f.sentence AS sentence, f.evidence AS evidence, f.status AS status,
+       f.first_seen AS first_seen, f.last_seen AS last_seen,
+       collect({id: e.id, label: labels(e)[0], role: c.role, name: e.name}) AS entities
+ORDER BY id""",
+)
+MARK_FLAGS_PUBLISHED = Statement(
+    "mark_flags_published",
+    """UNWIND $ids AS flag_id
+MATCH (f:Flag {id: flag_id})
+SET f.published_at = $at""",
+    ("ids", "at"),
+)
+LIST_FLAGS = Statement(
+    "list_flags",
+    """MATCH (f:Flag)
+WHERE ($pattern IS NULL OR f.pattern = $pattern) AND ($status IS NULL OR f.status = $status)
+RETURN f.id AS id, f.pattern AS pattern, f.severity AS severity, f.score AS score,
+       f.status AS status, f.sentence AS sentence, f.evidence AS evidence,
+       f.first_seen AS first_seen, f.last_seen AS last_seen
+ORDER BY f.score DESC, f.id
+LIMIT $limit""",
+    ("pattern", "status", "limit"),
+)
+SET_FLAG_STATUS = Statement(
+    "set_flag_status",
+    """MATCH (f:Flag {id: $id})
+SET f.status = $status, f.status_note = $note, f.status_at = $at
+RETURN f.id AS id""",
+    ("id", "status", "note", "at"),
+)
+
+# -- subscriptions and deliveries ------------------------------------------------------------
+UPSERT_SUBSCRIPTION = Statement(
+    "upsert_subscription",
+    """MERGE (s:Subscription {id: $id})
+ON CREATE SET s.created_at = $at
+SET s += $props, s.active = true
+RETURN s.id AS id""",
+    ("id", "props", "at"),
+)
+LIST_SUBSCRIPTIONS = Statement(
+    "list_subscriptions",
+    """MATCH (s:Subscription)
+WHERE s.active = true
+RETURN s.id AS id, s.patterns AS patterns, s.min_severity AS min_severity,
+       s.kafka_topic AS kafka_topic, s.entity_ids AS entity_ids, s.created_at AS created_at
+ORDER BY id""",
+)
+DEACTIVATE_SUBSCRIPTION = Statement(
+    "deactivate_subscription",
+    """MATCH (s:Subscription {id: $id})
+SET s.active = false
+RETURN s.id AS id""",
+    ("id",),
+)
+DELIVERED = Statement(
+    "delivered",
+    """UNWIND $ids AS key
+MATCH (d:Delivery {id: key})
+RETURN d.id AS id""",
+    ("ids",),
+)
+RECORD_DELIVERY = Statement(
+    "record_delivery",
+    """UNWIND $rows AS row
+MERGE (d:Delivery {id: row.id})
+ON CREATE SET d.flag = row.flag, d.subscription = row.subscription,
+              d.channel = row.channel, d.delivered_at = row.at""",
+    ("rows",),
+)
+
+# -- detection -------------------------------------------------------------------------------
+SAT69B_SUPPLIERS = Statement(
+    "sat69b_suppliers",
+    """MATCH (s:Sanction)-[:SANCTIONED]->(c)-[sup:SUPPLIES]->(k:Contract)
+WHERE s.program = $program AND s.status IN $statuses
+OPTIONAL MATCH (p:ContractingProcess)-[:AWARDED]->(k)
+OPTIONAL MATCH (b:PublicBody)-[:BUYER_OF]->(p)
+RETURN c.id AS supplier_id, labels(c)[0] AS supplier_label, c.name AS supplier_name,
+       c.rfc AS rfc, s.id AS sanction_id, s.status AS status,
+       s.listed_on AS listed_on, s.definitive_on AS definitive_on,
+       k.id AS contract_id, k.title AS contract_title, k.date_signed AS date_signed,
+       k.amount AS amount, k.currency AS currency,
+       p.id AS process_id, collect(DISTINCT b.id) AS buyer_ids,
+       collect(DISTINCT b.name) AS buyer_names
+ORDER BY supplier_id, contract_id""",
+    ("program", "statuses"),
+)
+
+
+def portable_statements() -> list[Statement]:
+    """Every statement of this module, for the linters and the dialect tests."""
+    statements = [upsert_nodes(label) for label in schema().labels]
+    statements += [upsert_rels(*pair) for pair in schema().endpoint_pairs()]
+    statements += [value for value in globals().values() if isinstance(value, Statement)]
+    return statements

@@ -1,0 +1,115 @@
+"""FalkorDB adapter: the native protocol through the ``falkordb`` client.
+
+FalkorDB runs each query atomically, so a batch is written as one query per label and
+per relationship endpoint triple, nodes first; a crash between two of them is repaired
+by the replay that at-least-once delivery gives, because every statement is an
+idempotent MERGE. Dialect specifics kept here: uniqueness constraints are a Redis
+command after an exact-match index, read-only queries use GRAPH.RO_QUERY.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from falkordb import FalkorDB
+from falkordb.edge import Edge
+from falkordb.node import Node
+from falkordb.path import Path as FPath
+from redis.exceptions import ResponseError
+
+from engine.graph import cypher
+from engine.graph.cypher import Statement
+from engine.graph.model import GraphBatch
+from engine.graph.schema import schema
+from engine.graph.store import ReadOnlyViolation, Row
+
+
+class FalkorDBStore:
+    backend = "falkordb"
+
+    def __init__(self, host: str, port: int, password: str | None, name: str = "vinculo"):
+        self._db = FalkorDB(host=host, port=port, password=password)
+        self.name = name
+        self._graph = self._db.select_graph(name)
+
+    @classmethod
+    def from_uri(
+        cls, uri: str, user: str | None = None, password: str | None = None, name: str = "vinculo"
+    ) -> FalkorDBStore:
+        parts = urlsplit(uri)
+        graph = parts.path.strip("/") or name
+        secret = unquote(parts.password) if parts.password else password
+        return cls(parts.hostname or "127.0.0.1", parts.port or 6379, secret, graph)
+
+    # -- schema --------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        for label in schema().labels.values():
+            self._ignore_exists(f"CREATE INDEX FOR (n:{label.name}) ON (n.id)")
+            with contextlib.suppress(ResponseError):
+                self._db.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.name, "UNIQUE", "NODE", label.name,
+                    "PROPERTIES", 1, "id",
+                )
+            for prop in label.search:
+                self._ignore_exists(f"CREATE INDEX FOR (n:{label.name}) ON (n.{prop})")
+        self._ignore_exists("CREATE INDEX FOR (n:Sanction) ON (n.program)")
+        self._ignore_exists("CREATE INDEX FOR (n:Flag) ON (n.pattern)")
+
+    def _ignore_exists(self, text: str) -> None:
+        try:
+            self._graph.query(text)
+        except ResponseError as exc:
+            if "already indexed" not in str(exc) and "already exists" not in str(exc):
+                raise
+
+    # -- writes ----------------------------------------------------------------------------
+    def write(self, batch: GraphBatch) -> None:
+        for label, rows in batch.node_rows().items():
+            self._graph.query(cypher.upsert_nodes(label).text, {"rows": rows})
+        for (rel_type, src, dst), rows in batch.rel_rows().items():
+            self._graph.query(cypher.upsert_rels(rel_type, src, dst).text, {"rows": rows})
+
+    def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
+        result = self._graph.query(statement.text, params or {})
+        return _rows(result)
+
+    def read(self, cypher_text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        try:
+            result = self._graph.ro_query(cypher_text, params or {})
+        except ResponseError as exc:
+            if "read-only" in str(exc).lower() or "readonly" in str(exc).lower():
+                raise ReadOnlyViolation(str(exc)) from exc
+            raise
+        return _rows(result)
+
+    def clear(self) -> None:
+        with contextlib.suppress(ResponseError):
+            self._graph.delete()
+        self._graph = self._db.select_graph(self.name)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._db.connection.close()
+
+
+def _rows(result: Any) -> list[Row]:
+    header = [h[1] if isinstance(h, list | tuple) else h for h in (result.header or [])]
+    names = [h.decode() if isinstance(h, bytes) else str(h) for h in header]
+    return [dict(zip(names, (_plain(v) for v in row), strict=False)) for row in result.result_set]
+
+
+def _plain(value: Any) -> Any:
+    """FalkorDB client objects to plain Python values, as the Neo4j adapter returns them."""
+    if isinstance(value, Node):
+        return {"_labels": list(value.labels or []), **(value.properties or {})}
+    if isinstance(value, Edge):
+        return {"_type": value.relation, **(value.properties or {})}
+    if isinstance(value, FPath):
+        return {"nodes": [_plain(n) for n in value.nodes()], "edges": [_plain(e) for e in value.edges()]}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

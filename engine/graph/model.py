@@ -1,0 +1,139 @@
+"""What gets written to the graph: node and relationship upserts with provenance.
+
+A :class:`GraphBatch` is built in memory from a whole source record and validated
+before anything is written, so a bad record never leaves a half-written entity.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.graph.schema import schema
+
+Scalar = str | int | float | bool
+PropValue = Scalar | list[str] | list[int] | list[float] | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact came from: the source (dataset), the record id, and when it was seen."""
+
+    source: str
+    record_id: str
+    seen: str  # ISO-8601; the record's own publication date when it has one
+
+
+@dataclass
+class NodeUpsert:
+    label: str
+    id: str
+    props: dict[str, PropValue]
+    provenance: Provenance
+    on_create: dict[str, PropValue] = field(default_factory=dict)
+
+
+@dataclass
+class RelUpsert:
+    type: str
+    source_label: str
+    source_id: str
+    target_label: str
+    target_id: str
+    id: str
+    props: dict[str, PropValue]
+    provenance: Provenance
+
+
+@dataclass
+class GraphBatch:
+    nodes: list[NodeUpsert] = field(default_factory=list)
+    rels: list[RelUpsert] = field(default_factory=list)
+
+    def node(
+        self,
+        label: str,
+        id: str,
+        provenance: Provenance,
+        on_create: dict[str, PropValue] | None = None,
+        **props: PropValue,
+    ) -> str:
+        schema().label(label)
+        self.nodes.append(NodeUpsert(label, id, _clean(props), provenance, _clean(on_create or {})))
+        return id
+
+    def rel(
+        self,
+        type: str,
+        source: tuple[str, str],
+        target: tuple[str, str],
+        provenance: Provenance,
+        id: str | None = None,
+        **props: PropValue,
+    ) -> None:
+        schema().relationship(type, source[0], target[0])
+        rel_id = id or f"{type}:{source[1]}->{target[1]}"
+        self.rels.append(
+            RelUpsert(type, source[0], source[1], target[0], target[1], rel_id, _clean(props), provenance)
+        )
+
+    def extend(self, other: GraphBatch) -> None:
+        self.nodes.extend(other.nodes)
+        self.rels.extend(other.rels)
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.rels)
+
+    def node_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Rows per label for the node upsert statements; later duplicates merge into earlier."""
+        grouped: dict[str, dict[str, dict[str, Any]]] = {}
+        for n in self.nodes:
+            rows = grouped.setdefault(n.label, {})
+            row = rows.get(n.id)
+            if row is None:
+                rows[n.id] = _row(n.id, n.props, n.provenance, n.on_create)
+            else:
+                row["props"].update(n.props)
+                row["create"].update(n.on_create)
+        return {label: list(rows.values()) for label, rows in grouped.items()}
+
+    def rel_rows(self) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+        grouped: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+        for r in self.rels:
+            rows = grouped.setdefault((r.type, r.source_label, r.target_label), {})
+            row = _row(r.id, r.props, r.provenance, {})
+            row["src"], row["dst"] = r.source_id, r.target_id
+            if r.id in rows:
+                rows[r.id]["props"].update(r.props)
+            else:
+                rows[r.id] = row
+        return {key: list(rows.values()) for key, rows in grouped.items()}
+
+
+def _row(id: str, props: dict[str, Any], prov: Provenance, create: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": id,
+        "props": dict(props),
+        "create": dict(create),
+        "source": prov.source,
+        "record_id": prov.record_id,
+        "seen": prov.seen,
+    }
+
+
+def _clean(props: dict[str, Any]) -> dict[str, PropValue]:
+    """Drop empty values and turn nested structures into JSON text (graph properties are flat)."""
+    out: dict[str, PropValue] = {}
+    for key, value in props.items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, dict) or (
+            isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
+        ):
+            out[key] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        elif isinstance(value, list):
+            out[key] = [v for v in value if v is not None]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,87 @@
+"""The graph-store protocol and the registry that picks an adapter by URI scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from engine.graph.cypher import Statement
+from engine.graph.model import GraphBatch
+
+Row = dict[str, Any]
+
+
+class ReadOnlyViolation(PermissionError):
+    """A query sent as read-only tried to write."""
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What Vínculo needs from a graph database."""
+
+    backend: str
+
+    def ensure_schema(self) -> None:
+        """Create indexes and uniqueness constraints (idempotent)."""
+
+    def write(self, batch: GraphBatch) -> None:
+        """Upsert a batch: nodes first, then relationships; idempotent."""
+
+    def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run one of Vínculo's own statements (may write)."""
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a user's query in read-only mode; writes raise :class:`ReadOnlyViolation`."""
+
+    def clear(self) -> None:
+        """Delete the whole graph (tests and `vinculo reset`)."""
+
+    def close(self) -> None: ...
+
+
+StoreFactory = Callable[..., GraphStore]
+
+
+def _falkordb(uri: str, **kwargs: Any) -> GraphStore:
+    from engine.graph.falkordb_store import FalkorDBStore
+
+    return FalkorDBStore.from_uri(uri, **kwargs)
+
+
+def _neo4j(uri: str, **kwargs: Any) -> GraphStore:
+    from engine.graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore.from_uri(uri, **kwargs)
+
+
+BACKENDS: dict[str, StoreFactory] = {
+    "falkordb": _falkordb,
+    "neo4j": _neo4j,
+    "neo4j+s": _neo4j,
+    "neo4j+ssc": _neo4j,
+    "bolt": _neo4j,
+    "bolt+s": _neo4j,
+    "bolt+ssc": _neo4j,
+}
+
+
+def open_store(
+    uri: str, user: str | None = None, password: str | None = None, name: str = "vinculo"
+) -> GraphStore:
+    """Open the store for ``uri``, choosing the adapter by its scheme."""
+    scheme = urlsplit(uri).scheme
+    try:
+        factory = BACKENDS[scheme]
+    except KeyError:
+        raise ValueError(f"no graph store for scheme {scheme!r} (known: {', '.join(BACKENDS)})") from None
+    return factory(uri, user=user, password=password, name=name)
+
+
+def write_all(store: GraphStore, batches: Iterable[GraphBatch]) -> int:
+    merged = GraphBatch()
+    for batch in batches:
+        merged.extend(batch)
+    if merged:
+        store.write(merged)
+    return len(merged)

@@ -1,0 +1,147 @@
+"""From raw records to the graph: normalise each record, write the batch, and send every
+record that cannot be used to the dead-letter topic with the reason.
+
+A record is normalised whole in memory before anything is written, so a bad record never
+leaves a half-written entity. If the store rejects a batch, the records are written one
+by one so that only the offending ones are dead-lettered; if the store is unreachable,
+the error propagates and the batch is retried (offsets are committed only after).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.graph.model import GraphBatch
+from engine.graph.store import GraphStore
+from engine.sources import get_source
+from engine.sources.base import H_ERROR, RecordContext, RecordError, RecordSkipped
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Incoming:
+    """A raw record as read from its topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class DeadLetter:
+    incoming: Incoming
+    stage: str
+    reason: str
+
+    def to_json(self) -> bytes:
+        value = self.incoming.value[:65536]
+        try:
+            shown: dict[str, Any] = {"value": value.decode("utf-8")}
+        except UnicodeDecodeError:
+            shown = {"value_base64": base64.b64encode(value).decode()}
+        return json.dumps(
+            {
+                "topic": self.incoming.topic,
+                "partition": self.incoming.partition,
+                "offset": self.incoming.offset,
+                "key": self.incoming.key,
+                "source": self.incoming.headers.get("vinculo-source"),
+                "locator": self.incoming.headers.get("vinculo-locator"),
+                "stage": self.stage,
+                "reason": self.reason,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "truncated": len(self.incoming.value) > len(value),
+                **shown,
+            },
+            ensure_ascii=False,
+        ).encode()
+
+
+@dataclass
+class IngestResult:
+    written: list[Incoming] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    batch: GraphBatch = field(default_factory=GraphBatch)
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
+try:  # the store clients' own "cannot reach the server" errors
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    TRANSIENT += (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+    TRANSIENT += (ServiceUnavailable, SessionExpired, TransientError)
+except ImportError:  # pragma: no cover
+    pass
+
+
+def normalize_all(kind: str, items: list[Incoming]) -> tuple[list[tuple[Incoming, GraphBatch]], IngestResult]:
+    source = get_source(kind)
+    result = IngestResult()
+    good: list[tuple[Incoming, GraphBatch]] = []
+    for item in items:
+        error = item.headers.get(H_ERROR)
+        if error:
+            result.dead.append(DeadLetter(item, "publish", error))
+            continue
+        ctx = RecordContext.from_headers(item.headers, fallback_source=item.topic)
+        try:
+            batch = source.normalize(item.value, ctx)
+        except RecordSkipped as skip:
+            result.skipped[str(skip).split(": ", 1)[-1].split(" (")[0]] += 1
+            continue
+        except RecordError as exc:
+            result.dead.append(DeadLetter(item, "normalize", str(exc)))
+            continue
+        except Exception as exc:  # a parser bug must not stop the stream either
+            log.exception("unexpected error normalising %s@%s", item.topic, item.offset)
+            result.dead.append(DeadLetter(item, "normalize", f"unexpected {type(exc).__name__}: {exc}"))
+            continue
+        good.append((item, batch))
+    return good, result
+
+
+def ingest(store: GraphStore, kind: str, items: list[Incoming]) -> IngestResult:
+    """Normalise and write ``items``; return what was written, dead-lettered and skipped."""
+    good, result = normalize_all(kind, items)
+    merged = GraphBatch()
+    for _, batch in good:
+        merged.extend(batch)
+    if not merged:
+        result.written = [item for item, _ in good]
+        return result
+    try:
+        store.write(merged)
+        result.written = [item for item, _ in good]
+        result.batch = merged
+        return result
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.warning("graph store rejected a batch of %d records; writing them one by one", len(good))
+    for item, batch in good:
+        try:
+            store.write(batch)
+            result.written.append(item)
+            result.batch.extend(batch)
+        except TRANSIENT:
+            raise
+        except Exception as exc:
+            result.dead.append(DeadLetter(item, "write", f"graph store rejected the record: {exc}"))
+    return result

@@ -1,0 +1,89 @@
+"""One typed settings module. Every value comes from a ``VINCULO_`` environment
+variable; unset service URLs mean "use the embedded servers".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GRAPH_SCHEMES = ("falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+
+
+class Settings(BaseSettings):
+    """Vínculo's configuration, read from ``VINCULO_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid")
+
+    home: Path = Field(
+        default=Path(".vinculo"),
+        description="Data folder of the embedded servers (state, password, graph files, logs).",
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers, host:port[,host:port]. Unset: embedded Tansu.",
+    )
+    graph_uri: str | None = Field(
+        default=None,
+        description="Graph store URI: falkordb://host:port[/graph], neo4j://host:7687, bolt://…"
+        " Unset: embedded FalkorDB.",
+    )
+    graph_user: str | None = Field(default=None, description="Graph user (Neo4j).")
+    graph_password: SecretStr | None = Field(default=None, description="Graph password.")
+    graph_name: str = Field(default="vinculo", description="FalkorDB graph key / Neo4j database.")
+    topic_partitions: int = Field(default=3, ge=1, description="Partitions of created topics.")
+    app_id: str = Field(default="vinculo", description="Consumer group and faust app id.")
+    write_batch: int = Field(default=500, ge=1, description="Records per graph write batch.")
+
+    @field_validator("graph_uri")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in GRAPH_SCHEMES:
+            raise ValueError(
+                f"unknown graph URI scheme {scheme!r}; expected one of {', '.join(GRAPH_SCHEMES)}"
+            )
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def embedded_kafka(self) -> bool:
+        return self.kafka_bootstrap is None
+
+    @property
+    def embedded_graph(self) -> bool:
+        return self.graph_uri is None
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``, for logs and status output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,306 @@
+"""OCDS (Open Contracting Data Standard): record packages, release packages, single
+records or releases, and JSON lines of any of them.
+
+Publisher: one message per contracting process (``ocid``) on ``raw.ocds``, its value a
+compiled release (releases of one ``ocid`` are compiled with ocdsmerge).
+Stream: a compiled release becomes the process, its buyers (``PublicBody``), its
+contracts, and its suppliers and tenderers (``Company``, or ``Person`` for a 13-character
+RFC), identified by RFC when the party carries a valid one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ocdsmerge
+
+from engine.entity_resolution.identifiers import parse_rfc
+from engine.graph.model import GraphBatch, Provenance
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, text
+from engine.sources.decoding import UndecodableError, decode
+
+KIND = "ocds"
+TOPIC = "raw.ocds"
+SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+# OCDS 1.1 merge rules for the fields that matter when compiling; arrays of objects
+# merge by their ``id``, arrays of literals are replaced whole (ocdsmerge's defaults).
+_MERGE_RULES = {("id",): "omitWhenMerged", ("date",): "omitWhenMerged", ("tag",): "omitWhenMerged"}
+_MERGER = ocdsmerge.Merger(merge_rules=_MERGE_RULES)
+
+
+# -- publisher side ---------------------------------------------------------------------------
+class OCDSSource:
+    kind = KIND
+    topic = TOPIC
+
+    def read(self, path: Path) -> Iterator[RawRecord]:
+        data = path.read_bytes()
+        try:
+            body, _ = decode(data)
+        except UndecodableError as exc:
+            yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+            return
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            for number_, line in enumerate(body.splitlines(), start=1):
+                if line.strip():
+                    yield from self._split_text(line, path.name, f"line {number_}")
+        else:
+            yield from self._split_text(body, path.name, "file")
+
+    def _split_text(self, body: str, name: str, where: str) -> Iterator[RawRecord]:
+        try:
+            doc = json.loads(body)
+        except json.JSONDecodeError as exc:
+            reason = (
+                f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "
+                f"at line {exc.lineno} column {exc.colno}"
+            )
+            yield RawRecord.broken(f"{name}#{where}", body.encode(), where, reason)
+            return
+        yield from split_document(doc, name, where)
+
+
+def split_document(doc: Any, name: str, where: str) -> Iterator[RawRecord]:
+    """Yield one raw record per ``ocid`` found in any OCDS document shape."""
+    items = doc if isinstance(doc, list) else [doc]
+    releases_by_ocid: dict[str, list[dict[str, Any]]] = {}
+    for index, item in enumerate(items):
+        loc = f"{where}[{index}]" if isinstance(doc, list) else where
+        if not isinstance(item, dict):
+            yield _bad(name, loc, item, f"expected an OCDS object, got {type(item).__name__}")
+        elif isinstance(item.get("records"), list):  # record package
+            published = item.get("publishedDate")
+            for i, record in enumerate(item["records"]):
+                yield _from_record(record, name, f"{loc}.records[{i}]", published)
+        elif isinstance(item.get("releases"), list) and "ocid" not in item:  # release package
+            for i, release in enumerate(item["releases"]):
+                ocid = release.get("ocid") if isinstance(release, dict) else None
+                if not isinstance(ocid, str) or not ocid.strip():
+                    yield _bad(name, f"{loc}.releases[{i}]", release, "release has no 'ocid'")
+                    continue
+                releases_by_ocid.setdefault(ocid, []).append(release)
+        elif "compiledRelease" in item or isinstance(item.get("releases"), list):  # record
+            yield _from_record(item, name, loc, None)
+        else:  # a release, compiled or not
+            yield _release(item, name, loc)
+    for ocid, releases in releases_by_ocid.items():
+        compiled = releases[0] if len(releases) == 1 else _compile(releases)
+        yield _release(compiled, name, f"{where} ocid {ocid}")
+
+
+def _compile(releases: list[dict[str, Any]]) -> dict[str, Any]:
+    compiled = _MERGER.create_compiled_release(releases)
+    compiled.setdefault("date", max(str(r.get("date", "")) for r in releases) or None)
+    return compiled
+
+
+def _from_record(record: Any, name: str, loc: str, published: str | None) -> RawRecord:
+    if not isinstance(record, dict):
+        return _bad(name, loc, record, f"expected an OCDS record object, got {type(record).__name__}")
+    compiled = record.get("compiledRelease")
+    if not isinstance(compiled, dict):
+        releases = [r for r in record.get("releases") or [] if isinstance(r, dict) and "tag" in r]
+        if not releases:
+            return _bad(name, loc, record, "record has neither 'compiledRelease' nor full releases to compile")
+        compiled = _compile(releases)
+    if not compiled.get("ocid") and record.get("ocid"):
+        compiled = {**compiled, "ocid": record["ocid"]}
+    raw = _release(compiled, name, loc)
+    if published:
+        raw.headers["vinculo-published-at"] = str(published)
+    return raw
+
+
+def _release(release: dict[str, Any], name: str, loc: str) -> RawRecord:
+    ocid = release.get("ocid")
+    key = ocid if isinstance(ocid, str) and ocid.strip() else f"{name}#{loc}"
+    return RawRecord(key, json.dumps(release, ensure_ascii=False).encode(), loc)
+
+
+def _bad(name: str, loc: str, item: Any, reason: str) -> RawRecord:
+    value = json.dumps(item, ensure_ascii=False, default=str).encode()
+    return RawRecord.broken(f"{name}#{loc}", value, loc, f"{name} ({loc}): {reason}")
+
+
+# -- stream side ------------------------------------------------------------------------------
+_BUYER_ROLES = {"buyer", "procuringEntity"}
+
+
+def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
+    release = load_json_object(value, "OCDS release")
+    ocid = release.get("ocid")
+    if not isinstance(ocid, str) or not ocid.strip():
+        raise RecordError("OCDS release has no 'ocid' (required: it identifies the contracting process)")
+    ocid = ocid.strip()
+    seen = _iso(release.get("date")) or ctx.published_at or datetime.now(UTC).isoformat(timespec="seconds")
+    prov = Provenance(source="ocds", record_id=ocid, seen=seen)
+    batch = GraphBatch()
+    parties = {p["id"]: p for p in _objects(release.get("parties")) if isinstance(p.get("id"), str | int)}
+    parties = {str(k): v for k, v in parties.items()}
+
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    process = f"ocds:{ocid}"
+    batch.node(
+        "ContractingProcess", process, prov,
+        ocid=ocid,
+        title=text(tender.get("title")),
+        procurement_method=text(tender.get("procurementMethod")),
+        procurement_method_details=text(tender.get("procurementMethodDetails")),
+        status=text(tender.get("status")),
+        amount=number((tender.get("value") or {}).get("amount") if isinstance(tender.get("value"), dict) else None),
+        date=_iso(release.get("date")),
+        publisher=text(((release.get("packageInfo") or {}).get("publisher") or {}).get("name"))
+        if isinstance(release.get("packageInfo"), dict) else None,
+    )
+
+    # Buyers: the release's buyer, parties in a buyer role, and contract-level buyers.
+    buyer_refs = [release.get("buyer")] if isinstance(release.get("buyer"), dict) else []
+    buyer_refs += [p for p in parties.values() if _roles(p) & _BUYER_ROLES]
+    for contract in _objects(release.get("contracts")):
+        buyer_refs += _objects(contract.get("buyers"))
+    for ref in buyer_refs:
+        node_id, _ = _party(batch, ref, parties, ocid, prov, "PublicBody")
+        if node_id:
+            batch.rel("BUYER_OF", ("PublicBody", node_id), ("ContractingProcess", process), prov)
+
+    # Tenderers.
+    tenderer_refs = [p for p in parties.values() if "tenderer" in _roles(p)]
+    tenderer_refs += _objects(tender.get("tenderers"))
+    for ref in tenderer_refs:
+        node_id, label = _party(batch, ref, parties, ocid, prov, "Company")
+        if node_id:
+            batch.rel("TENDERED", (label, node_id), ("ContractingProcess", process), prov)
+
+    # Contracts, and awards that no contract implements yet.
+    awards = {str(a.get("id")): a for a in _objects(release.get("awards"))}
+    implemented: set[str] = set()
+    for contract in _objects(release.get("contracts")):
+        contract_id = text(contract.get("id"))
+        if contract_id is None:
+            raise RecordError(f"{ocid}: a contract has no 'id'")
+        award = awards.get(str(contract.get("awardID")))
+        if award is not None:
+            implemented.add(str(contract.get("awardID")))
+        suppliers = _objects(contract.get("suppliers")) or (_objects(award.get("suppliers")) if award else [])
+        _contract(batch, f"ocds:{ocid}/contract/{contract_id}", contract, award, suppliers,
+                  parties, ocid, process, prov)
+    for award_id, award in awards.items():
+        if award_id not in implemented and award_id != "None":
+            _contract(batch, f"ocds:{ocid}/award/{award_id}", None, award,
+                      _objects(award.get("suppliers")), parties, ocid, process, prov)
+
+    # Suppliers named only in the parties list still belong in the graph.
+    for party in parties.values():
+        if "supplier" in _roles(party):
+            _party(batch, party, parties, ocid, prov, "Company")
+    return batch
+
+
+def _contract(
+    batch: GraphBatch, node_id: str, contract: dict[str, Any] | None, award: dict[str, Any] | None,
+    suppliers: list[dict[str, Any]], parties: dict[str, dict[str, Any]], ocid: str,
+    process: str, prov: Provenance,
+) -> None:
+    doc = contract or award or {}
+    value = doc.get("value") if isinstance(doc.get("value"), dict) else {}
+    if not value and isinstance(doc.get("valueWithTax"), dict):
+        value = doc["valueWithTax"]
+    period = doc.get("period") or doc.get("contractPeriod")
+    period = period if isinstance(period, dict) else {}
+    batch.node(
+        "Contract", node_id, prov,
+        ocid=ocid,
+        kind="contract" if contract else "award",
+        title=text(doc.get("title")) or text((award or {}).get("title")),
+        status=text(doc.get("status")),
+        amount=number(value.get("amount")),
+        currency=text(value.get("currency")),
+        date_signed=_iso(doc.get("dateSigned")) or _iso((award or {}).get("date")),
+        award_id=text((award or {}).get("id")) or text(doc.get("awardID")),
+        start_date=_iso(period.get("startDate")),
+        end_date=_iso(period.get("endDate")),
+    )
+    batch.rel("AWARDED", ("ContractingProcess", process), ("Contract", node_id), prov)
+    for ref in suppliers:
+        supplier_id, label = _party(batch, ref, parties, ocid, prov, "Company")
+        if supplier_id:
+            batch.rel("SUPPLIES", (label, supplier_id), ("Contract", node_id), prov)
+
+
+def party_identity(ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str) -> tuple[str | None, str | None, dict[str, Any]]:
+    """(graph id, RFC, the full party) for a party or a reference to one.
+
+    A valid-format RFC (in the identifier, whatever its scheme, or as the party id) gives
+    ``mx-rfc:<RFC>``; another scheme-qualified identifier gives ``<scheme>:<id>``; a
+    bare party id is only unique within its process: ``ocds:<ocid>/party/<id>``.
+    """
+    party = parties.get(str(ref.get("id")), ref) if ref.get("id") is not None else ref
+    identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+    scheme = text(identifier.get("scheme"))
+    ident = text(identifier.get("id"))
+    for candidate in (ident if scheme in (None, "MX-RFC") else None, text(party.get("id"))):
+        rfc = parse_rfc(candidate)
+        if rfc is not None:
+            return rfc.graph_id, rfc.value, party
+    if scheme and ident:
+        return f"{scheme.lower()}:{ident}", None, party
+    if party.get("id") is not None:
+        return f"ocds:{ocid}/party/{party['id']}", None, party
+    return None, None, party
+
+
+def _party(
+    batch: GraphBatch, ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str,
+    prov: Provenance, default_label: str,
+) -> tuple[str | None, str]:
+    node_id, rfc, party = party_identity(ref, parties, ocid)
+    if node_id is None:
+        return None, default_label
+    label = "Person" if (default_label == "Company" and rfc and len(rfc) == 13) else default_label
+    address = party.get("address") if isinstance(party.get("address"), dict) else {}
+    contact = party.get("contactPoint") if isinstance(party.get("contactPoint"), dict) else {}
+    identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+    batch.node(
+        label, node_id, prov,
+        name=text(party.get("name")) or text(identifier.get("legalName")) or text(ref.get("name")),
+        rfc=rfc,
+        rfc_checksum_ok=parse_rfc(rfc).checksum_ok if rfc else None,  # type: ignore[union-attr]
+        address=", ".join(
+            str(address[k]) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")
+            if text(address.get(k))
+        ) or None,
+        country=text(address.get("countryName")),
+        email=text(contact.get("email")),
+        telephone=text(contact.get("telephone")),
+    )
+    return node_id, label
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _roles(party: dict[str, Any]) -> set[str]:
+    roles = party.get("roles")
+    return {r for r in roles if isinstance(r, str)} if isinstance(roles, list) else set()
+
+
+def _iso(value: Any) -> str | None:
+    """An ISO-8601 date-time string as published, if it parses; else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.strip()
+
+
+
+OCDSSource.normalize = staticmethod(normalize)  # type: ignore[attr-defined]
+SOURCE = OCDSSource()

@@ -1,0 +1,22 @@
+"""The source formats Vínculo reads, by kind."""
+
+from __future__ import annotations
+
+from engine.sources import ocds, sat69b
+from engine.sources.base import Source
+
+SOURCES: dict[str, Source] = {
+    ocds.KIND: ocds.SOURCE,
+    sat69b.KIND: sat69b.SOURCE,
+}
+
+
+def get_source(kind: str) -> Source:
+    try:
+        return SOURCES[kind]
+    except KeyError:
+        raise ValueError(f"unknown source kind {kind!r} (known: {', '.join(SOURCES)})") from None
+
+
+def topic_for(kind: str) -> str:
+    return get_source(kind).topic

@@ -1,0 +1,1 @@
+"""Stream workers (faust): decode, call ``engine``, emit. No business logic here."""

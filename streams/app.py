@@ -1,0 +1,144 @@
+"""The faust app: one agent per raw topic (normalise and write to the graph, dead-letter
+what cannot be used) and one on ``flags`` (deliver alerts)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_deliveries
+from engine.eventlog.kafka import DLQ, FLAGS
+from engine.graph.store import GraphStore
+from engine.ingest import TRANSIENT, Incoming, ingest
+from engine.sources import SOURCES
+
+log = logging.getLogger("vinculo.worker")
+
+
+@dataclass
+class Activity:
+    """What the worker has done, for ``--until-idle`` and for the closing summary."""
+
+    last_event: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)
+    busy: int = 0
+    records: int = 0
+    written: int = 0
+    dead: int = 0
+    skipped: int = 0
+    alerts: int = 0
+
+    def touch(self) -> None:
+        self.last_event = time.monotonic()
+
+
+def _headers(event: Any) -> dict[str, str]:
+    raw = event.message.headers or []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for k, v in items}
+
+
+def _incoming(event: Any) -> Incoming:
+    msg = event.message
+    key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
+    value = msg.value if isinstance(msg.value, bytes) else bytes(msg.value or b"")
+    return Incoming(msg.topic, msg.partition, msg.offset, key, value, _headers(event))
+
+
+def build_app(
+    bootstrap: str,
+    store: GraphStore,
+    app_id: str = "vinculo",
+    batch_size: int = 500,
+    session_timeout: float = 10.0,
+) -> tuple[faust.App, Activity]:
+    app = faust.App(
+        app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        topic_allow_declare=False,  # topics are created by `ensure_topics` with our settings
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session_timeout,
+        broker_heartbeat_interval=1.0,
+        broker_commit_every=batch_size,
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        producer_max_request_size=8 * 1024 * 1024,
+        stream_wait_empty=True,
+    )
+    activity = Activity()
+    dlq = app.topic(DLQ, key_serializer="raw", value_serializer="raw")
+
+    def ingest_agent(kind: str, topic_name: str) -> None:
+        topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+
+        async def process(stream: Any) -> None:
+            async for events in stream.take_events(batch_size, within=0.5):
+                activity.busy += 1
+                activity.touch()
+                try:
+                    items = [_incoming(e) for e in events]
+                    result = await _retrying(lambda items=items: ingest(store, kind, items))
+                    for dead in result.dead:
+                        await (await dlq.send(key=(dead.incoming.key or "").encode(), value=dead.to_json()))
+                        log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic,
+                                    dead.incoming.partition, dead.incoming.offset, dead.reason)
+                    activity.records += len(items)
+                    activity.written += len(result.written)
+                    activity.dead += len(result.dead)
+                    activity.skipped += sum(result.skipped.values())
+                finally:
+                    activity.busy -= 1
+                    activity.touch()
+
+        app.agent(topic, name=f"ingest-{kind}")(process)
+
+    for kind, source in SOURCES.items():
+        ingest_agent(kind, source.topic)
+
+    flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
+
+    async def deliver(stream: Any) -> None:
+        async for event in stream.events():
+            activity.busy += 1
+            activity.touch()
+            try:
+                flag = json.loads(event.message.value)
+                planned = await _retrying(lambda flag=flag: plan_deliveries(store, flag))
+                delivered = []
+                for p in planned:
+                    out = app.topic(p.topic, key_serializer="raw", value_serializer="raw")
+                    await (await out.send(key=p.key.encode(), value=p.payload,
+                                          headers={H_IDEMPOTENCY: p.key.encode()}))
+                    delivered.append(p)
+                await _retrying(lambda delivered=delivered: record_deliveries(store, delivered))
+                activity.alerts += len(delivered)
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                log.warning("unreadable flag message at offset %s: %s", event.message.offset, exc)
+            finally:
+                activity.busy -= 1
+                activity.touch()
+
+    app.agent(flags, name="alerts")(deliver)
+    return app, activity
+
+
+async def _retrying(fn: Any, attempts: int = 8) -> Any:
+    """Run a blocking store call off the event loop, retrying while the store is unreachable."""
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            return await asyncio.to_thread(fn)
+        except TRANSIENT as exc:
+            if attempt == attempts - 1:
+                raise
+            log.warning("graph store unreachable (%s); retrying in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)

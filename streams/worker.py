@@ -1,0 +1,70 @@
+"""Run the stream worker until stopped, or until every input topic is drained."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+
+from engine.eventlog.kafka import TOPICS, ensure_topics
+from engine.graph.store import open_store
+from engine.runtime.endpoints import Endpoints
+from streams.app import Activity, build_app
+
+log = logging.getLogger("vinculo.worker")
+
+
+async def _run(
+    endpoints: Endpoints,
+    until_idle: bool,
+    idle_seconds: float,
+    partitions: int,
+    app_id: str,
+    batch_size: int,
+    max_seconds: float | None,
+) -> Activity:
+    ensure_topics(endpoints.kafka_bootstrap, list(TOPICS), partitions)
+    store = open_store(
+        endpoints.graph_uri, endpoints.graph_user, endpoints.graph_password, endpoints.graph_name
+    )
+    store.ensure_schema()
+    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    try:
+        while not stop.is_set():
+            await asyncio.sleep(0.25)
+            if max_seconds is not None and time.monotonic() - activity.started > max_seconds:
+                log.warning("stopping after %.0f s", max_seconds)
+                break
+            if not until_idle:
+                continue
+            assigned = bool(app.consumer.assignment()) if app.consumer else False
+            quiet = time.monotonic() - activity.last_event > idle_seconds
+            if assigned and not app.rebalancing and activity.busy == 0 and quiet:
+                break
+    finally:
+        await app.stop()
+        store.close()
+    return activity
+
+
+def run_worker(
+    endpoints: Endpoints,
+    until_idle: bool = False,
+    idle_seconds: float = 3.0,
+    partitions: int = 3,
+    app_id: str = "vinculo",
+    batch_size: int = 500,
+    max_seconds: float | None = None,
+) -> Activity:
+    """Process the raw topics and the flags topic. With ``until_idle``, return once no
+    record has arrived for ``idle_seconds`` after the group has its partitions (Tansu's
+    end offsets cannot be trusted, so drained means quiet)."""
+    return asyncio.run(
+        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds)
+    )
