@@ -26,7 +26,13 @@ def decode(data: bytes) -> tuple[str, str]:
     encoding gives plausible text."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return data.decode(name), name
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise UndecodableError(
+                    f"starts with a {name} byte-order mark, but byte {data[exc.start]:#04x} at "
+                    f"offset {exc.start} is not {name}: the file mixes encodings"
+                ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
