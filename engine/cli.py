@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +29,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     jsonl = "jsonl"
 
@@ -258,7 +258,9 @@ def flags(
 @app.command()
 def query(
     cypher_text: Annotated[str, typer.Argument(metavar="CYPHER", help="A read-only Cypher query.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value (value parsed as JSON if it can be).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value (value parsed as JSON if it can be).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or jsonl.")] = Format.table,
 ) -> None:
     """Run a read-only query on the configured graph."""
@@ -321,7 +323,9 @@ def alerts_subscribe(
     kafka_topic: Annotated[str, typer.Option("--kafka-topic", help="Deliver alerts to this topic.")],
     pattern: Annotated[list[str] | None, typer.Option("--pattern", "-p", help="Pattern code(s); default all.")] = None,
     min_severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "low",
-    entity: Annotated[list[str] | None, typer.Option("--entity", help="Only flags concerning these entity ids.")] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option("--entity", help="Only flags concerning these entity ids.")
+    ] = None,
 ) -> None:
     """Subscribe to flags; matching flags are delivered to the topic once each."""
     from pydantic import ValidationError

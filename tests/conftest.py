@@ -13,7 +13,9 @@ from engine.graph.store import GraphStore, open_store
 from engine.runtime.embedded import EmbeddedServices
 from engine.runtime.endpoints import Endpoints
 
-SHARED_DATA = Path(os.environ.get("VINCULO_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
+SHARED_DATA = Path(
+    os.environ.get("VINCULO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+).resolve()
 
 
 def shared(*parts: str) -> Path:

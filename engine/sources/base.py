@@ -74,7 +74,9 @@ def load_json_object(value: bytes, what: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise RecordError(f"{what} is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
-        raise RecordError(f"{what} is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise RecordError(
+            f"{what} is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     if not isinstance(data, dict):
         raise RecordError(f"{what} must be a JSON object, got {type(data).__name__}")
     return data

@@ -232,7 +232,9 @@ def _contract(
             batch.rel("SUPPLIES", (label, supplier_id), ("Contract", node_id), prov)
 
 
-def party_identity(ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str) -> tuple[str | None, str | None, dict[str, Any]]:
+def party_identity(
+    ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str
+) -> tuple[str | None, str | None, dict[str, Any]]:
     """(graph id, RFC, the full party) for a party or a reference to one.
 
     A valid-format RFC (in the identifier, whatever its scheme, or as the party id) gives

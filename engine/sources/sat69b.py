@@ -140,7 +140,8 @@ def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
         raise RecordError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
 
     dates = {k: _date(row.get(k)) for k in _COLUMNS.values() if k.endswith("_on")}
-    seen = ctx.published_at or max((d for d in dates.values() if d), default=None) or datetime.now(UTC).date().isoformat()
+    latest = max((d for d in dates.values() if d), default=None)
+    seen = ctx.published_at or latest or datetime.now(UTC).date().isoformat()
     prov = Provenance(source="sat69b", record_id=rfc.value, seen=seen)
     label = "Company" if rfc.kind == "company" else "Person"
     batch = GraphBatch()

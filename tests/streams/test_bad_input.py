@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from engine.eventlog.kafka import read_topic
+from engine.publish import publish
 from tests.conftest import shared
 from tests.helpers import counts, dead_letters, ids, process
-from engine.publish import publish
 
 pytestmark = pytest.mark.services
 
