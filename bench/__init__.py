@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` writes figures as JSON in this folder."""

@@ -1,0 +1,71 @@
+"""`make bench`: measure, on the real embedded servers, what the issues ask for.
+
+Figures written so far (bench/ingest.json): publish and stream-ingest throughput of the
+real SAT 69-B list and OCDS samples, measured in one run on fresh servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+
+def bench_ingest(data: Path) -> dict[str, object]:
+    from engine.graph import cypher
+    from engine.graph.store import open_store
+    from engine.publish import publish
+    from engine.runtime.embedded import EmbeddedServices
+    from engine.runtime.endpoints import Endpoints
+    from streams.worker import run_worker
+
+    with tempfile.TemporaryDirectory() as home:
+        services = EmbeddedServices(Path(home))
+        infos = services.up()
+        try:
+            ep = Endpoints(infos["kafka"].url, infos["graph"].url, None, services.password(), "vinculo")
+            t0 = time.perf_counter()
+            sat = publish("sat69b", [data / "sat69b" / "Listado_Completo_69-B.csv"], ep.kafka_bootstrap)
+            ocds = publish("ocds", [data / "ocds"], ep.kafka_bootstrap)
+            published = time.perf_counter() - t0
+            idle = 2.0
+            t1 = time.perf_counter()
+            activity = run_worker(ep, until_idle=True, idle_seconds=idle)
+            processed = time.perf_counter() - t1 - idle  # the quiet period is not work
+            store = open_store(ep.graph_uri, None, ep.graph_password)
+            nodes = sum(r["count"] for r in store.run(cypher.COUNT_BY_LABEL))
+            store.close()
+        finally:
+            services.down()
+    records = sat.records + ocds.records
+    return {
+        "records": records,
+        "publish_seconds": round(published, 3),
+        "publish_records_per_second": round(records / published, 1),
+        "worker_seconds_including_group_join": round(processed, 3),
+        "ingest_records_per_second": round(activity.records / processed, 1),
+        "written": activity.written,
+        "dead_lettered": activity.dead,
+        "nodes_in_graph": nodes,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args()
+    args.out.mkdir(exist_ok=True)
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
+    figures = {"machine": machine, "ingest": bench_ingest(args.data.resolve())}
+    path = args.out / "ingest.json"
+    path.write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
