@@ -1,5 +1,6 @@
-"""From raw records to the graph: normalise each record, write the batch, and send every
-record that cannot be used to the dead-letter topic with the reason.
+"""From raw records to the graph, in two stages joined by the ``mentions`` topic:
+normalise each raw record into a canonical record, then resolve its mentions and write the
+graph facts. Every record that cannot be used goes to the dead-letter topic with the reason.
 
 A record is normalised whole in memory before anything is written, so a bad record never
 leaves a half-written entity. If the store rejects a batch, the records are written one
@@ -17,8 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from engine.canonical import CanonicalRecord
 from engine.graph.model import GraphBatch
 from engine.graph.store import GraphStore
+from engine.linking import Resolver, record_to_graph
 from engine.sources import get_source
 from engine.sources.base import H_ERROR, RecordContext, RecordError, RecordSkipped
 
@@ -91,10 +96,11 @@ except ImportError:  # pragma: no cover
     pass
 
 
-def normalize_all(kind: str, items: list[Incoming]) -> tuple[list[tuple[Incoming, GraphBatch]], IngestResult]:
+def normalize_all(kind: str, items: list[Incoming]) -> tuple[list[tuple[Incoming, CanonicalRecord]], IngestResult]:
+    """Stage 1: raw records → canonical records (for the ``mentions`` topic)."""
     source = get_source(kind)
     result = IngestResult()
-    good: list[tuple[Incoming, GraphBatch]] = []
+    good: list[tuple[Incoming, CanonicalRecord]] = []
     for item in items:
         error = item.headers.get(H_ERROR)
         if error:
@@ -102,24 +108,36 @@ def normalize_all(kind: str, items: list[Incoming]) -> tuple[list[tuple[Incoming
             continue
         ctx = RecordContext.from_headers(item.headers, fallback_source=item.topic)
         try:
-            batch = source.normalize(item.value, ctx)
+            record = source.normalize(item.value, ctx)
         except RecordSkipped as skip:
             result.skipped[str(skip).split(": ", 1)[-1].split(" (")[0]] += 1
             continue
         except RecordError as exc:
             result.dead.append(DeadLetter(item, "normalize", str(exc)))
             continue
+        except ValidationError as exc:
+            result.dead.append(DeadLetter(item, "normalize", _validation_reason(exc)))
+            continue
         except Exception as exc:  # a parser bug must not stop the stream either
             log.exception("unexpected error normalising %s@%s", item.topic, item.offset)
             result.dead.append(DeadLetter(item, "normalize", f"unexpected {type(exc).__name__}: {exc}"))
             continue
-        good.append((item, batch))
+        good.append((item, record))
     return good, result
 
 
-def ingest(store: GraphStore, kind: str, items: list[Incoming]) -> IngestResult:
-    """Normalise and write ``items``; return what was written, dead-lettered and skipped."""
-    good, result = normalize_all(kind, items)
+def link(store: GraphStore, resolver: Resolver, items: list[Incoming]) -> IngestResult:
+    """Stage 2: canonical records → resolved entities, mentions and relations in the graph."""
+    result = IngestResult()
+    good: list[tuple[Incoming, GraphBatch]] = []
+    for item in items:
+        try:
+            record = CanonicalRecord.model_validate_json(item.value)
+            good.append((item, record_to_graph(record, resolver)))
+        except ValidationError as exc:
+            result.dead.append(DeadLetter(item, "link", _validation_reason(exc)))
+        except ValueError as exc:
+            result.dead.append(DeadLetter(item, "link", str(exc)))
     merged = GraphBatch()
     for _, batch in good:
         merged.extend(batch)
@@ -145,3 +163,10 @@ def ingest(store: GraphStore, kind: str, items: list[Incoming]) -> IngestResult:
         except Exception as exc:
             result.dead.append(DeadLetter(item, "write", f"graph store rejected the record: {exc}"))
     return result
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "record"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first.get('msg')}{more}"

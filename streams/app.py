@@ -1,5 +1,6 @@
-"""The faust app: one agent per raw topic (normalise and write to the graph, dead-letter
-what cannot be used) and one on ``flags`` (deliver alerts)."""
+"""The faust app: one agent per raw topic (normalise into canonical records on
+``mentions``), one on ``mentions`` (resolve and write to the graph), one on ``flags``
+(deliver alerts). Whatever cannot be used goes to ``dlq`` with the reason."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any
 import faust
 
 from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_deliveries
-from engine.eventlog.kafka import DLQ, FLAGS
+from engine.eventlog.kafka import DLQ, FLAGS, MENTIONS
 from engine.graph.store import GraphStore
-from engine.ingest import TRANSIENT, Incoming, ingest
+from engine.ingest import TRANSIENT, DeadLetter, Incoming, link, normalize_all
+from engine.linking import KeyResolver, Resolver
 from engine.sources import SOURCES
 
 log = logging.getLogger("vinculo.worker")
@@ -57,7 +59,9 @@ def build_app(
     app_id: str = "vinculo",
     batch_size: int = 500,
     session_timeout: float = 10.0,
+    resolver: Resolver | None = None,
 ) -> tuple[faust.App, Activity]:
+    resolver = resolver or KeyResolver()
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",
@@ -76,32 +80,55 @@ def build_app(
     activity = Activity()
     dlq = app.topic(DLQ, key_serializer="raw", value_serializer="raw")
 
-    def ingest_agent(kind: str, topic_name: str) -> None:
+    mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
+
+    async def dead_letter(letters: list[DeadLetter]) -> None:
+        for dead in letters:
+            await (await dlq.send(key=(dead.incoming.key or "").encode(), value=dead.to_json()))
+            log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic, dead.incoming.partition,
+                        dead.incoming.offset, dead.reason)
+        activity.dead += len(letters)
+
+    def normalize_agent(kind: str, topic_name: str) -> None:
         topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
 
-        async def process(stream: Any) -> None:
+        async def normalize(stream: Any) -> None:
             async for events in stream.take_events(batch_size, within=0.5):
                 activity.busy += 1
                 activity.touch()
                 try:
                     items = [_incoming(e) for e in events]
-                    result = await _retrying(lambda items=items: ingest(store, kind, items))
-                    for dead in result.dead:
-                        await (await dlq.send(key=(dead.incoming.key or "").encode(), value=dead.to_json()))
-                        log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic,
-                                    dead.incoming.partition, dead.incoming.offset, dead.reason)
+                    good, result = normalize_all(kind, items)
+                    for _, record in good:
+                        key = f"{record.source}:{record.record_id}".encode()
+                        await mentions.send(key=key, value=record.model_dump_json(by_alias=True).encode())
+                    await app.producer.flush()
+                    await dead_letter(result.dead)
                     activity.records += len(items)
-                    activity.written += len(result.written)
-                    activity.dead += len(result.dead)
                     activity.skipped += sum(result.skipped.values())
                 finally:
                     activity.busy -= 1
                     activity.touch()
 
-        app.agent(topic, name=f"ingest-{kind}")(process)
+        app.agent(topic, name=f"normalize-{kind}")(normalize)
 
     for kind, source in SOURCES.items():
-        ingest_agent(kind, source.topic)
+        normalize_agent(kind, source.topic)
+
+    async def link_mentions(stream: Any) -> None:
+        async for events in stream.take_events(batch_size, within=0.5):
+            activity.busy += 1
+            activity.touch()
+            try:
+                items = [_incoming(e) for e in events]
+                result = await _retrying(lambda items=items: link(store, resolver, items))
+                await dead_letter(result.dead)
+                activity.written += len(result.written)
+            finally:
+                activity.busy -= 1
+                activity.touch()
+
+    app.agent(mentions, name="link")(link_mentions)
 
     flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
 

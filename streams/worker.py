@@ -7,7 +7,8 @@ import logging
 import signal
 import time
 
-from engine.eventlog.kafka import TOPICS, ensure_topics
+from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
+from engine.sources import SOURCES
 from engine.graph.store import open_store
 from engine.runtime.endpoints import Endpoints
 from streams.app import Activity, build_app
@@ -34,6 +35,8 @@ async def _run(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    inputs = [source.topic for source in SOURCES.values()] + [MENTIONS, FLAGS]
+    probe = LagProbe(endpoints.kafka_bootstrap, app_id, inputs) if until_idle else None
     await app.start()
     try:
         while not stop.is_set():
@@ -45,11 +48,17 @@ async def _run(
                 continue
             assigned = bool(app.consumer.assignment()) if app.consumer else False
             quiet = time.monotonic() - activity.last_event > idle_seconds
-            if assigned and not app.rebalancing and activity.busy == 0 and quiet:
-                break
+            if assigned and not app.rebalancing and activity.busy == 0 and quiet and probe is not None:
+                behind = await asyncio.to_thread(probe.lagging)
+                if behind == 0 and time.monotonic() - activity.last_event > idle_seconds:
+                    break
+                if behind:
+                    log.info("quiet, but %d partition(s) still behind", behind)
     finally:
         await app.stop()
         store.close()
+        if probe is not None:
+            probe.close()
     return activity
 
 
@@ -62,9 +71,10 @@ def run_worker(
     batch_size: int = 500,
     max_seconds: float | None = None,
 ) -> Activity:
-    """Process the raw topics and the flags topic. With ``until_idle``, return once no
-    record has arrived for ``idle_seconds`` after the group has its partitions (Tansu's
-    end offsets cannot be trusted, so drained means quiet)."""
+    """Process the raw topics, ``mentions`` and ``flags``. With ``until_idle``, return once
+    nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
+    is in progress, and no input partition has a committed offset short of what the broker
+    reports as its end (see :class:`LagProbe` for why that is necessary, not sufficient)."""
     return asyncio.run(
         _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds)
     )

@@ -17,10 +17,11 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 RAW_TOPICS = ("raw.ocds", "raw.sat69b")
+MENTIONS = "mentions"
 DLQ = "dlq"
 FLAGS = "flags"
 GRAPH_CHANGES = "graph.changes"
-TOPICS = (*RAW_TOPICS, DLQ, FLAGS, GRAPH_CHANGES)
+TOPICS = (*RAW_TOPICS, MENTIONS, DLQ, FLAGS, GRAPH_CHANGES)
 
 
 @dataclass
@@ -102,3 +103,37 @@ def read_topic(
         return sorted(out, key=lambda m: (m.partition, m.offset))
     finally:
         consumer.close()
+
+
+class LagProbe:
+    """How many input partitions still have records a consumer group has not committed.
+
+    Tansu's ListOffsets answers the start of the last batch + 1 rather than the end, so a
+    committed offset below that answer proves unread records, while one at or above it
+    only shows the group has fetched into the last batch: this is a necessary condition
+    for "drained", to combine with quiescence, never a proof on its own.
+    """
+
+    def __init__(self, bootstrap: str, group: str, topics: list[str]):
+        self.group, self.topics = group, topics
+        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="vinculo-lag", request_timeout_ms=10000)
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="vinculo-lag")
+
+    def lagging(self) -> int:
+        partitions = [
+            TopicPartition(t, p) for t in self.topics for p in sorted(self._consumer.partitions_for_topic(t) or ())
+        ]
+        if not partitions:
+            return 0
+        ends = self._consumer.end_offsets(partitions)
+        committed = self._admin.list_group_offsets({self.group: partitions}).get(self.group, {})
+        behind = 0
+        for tp in partitions:
+            meta = committed.get(tp)
+            position = meta.offset if meta is not None and meta.offset >= 0 else 0
+            behind += position < ends.get(tp, 0)
+        return behind
+
+    def close(self) -> None:
+        self._consumer.close()
+        self._admin.close()

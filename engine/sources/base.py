@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.graph.model import GraphBatch
+from engine.canonical import CanonicalRecord
 
 # Kafka headers Vínculo sets on raw records.
 H_SOURCE = "vinculo-source"  # file name or URL the record came from
@@ -64,8 +64,8 @@ class Source(Protocol):
     def read(self, path: Path) -> Iterator[RawRecord]:
         """Split a file into raw records; never raise on bad content (yield a broken record)."""
 
-    def normalize(self, value: bytes, ctx: RecordContext) -> GraphBatch:
-        """Turn one raw record into graph facts, or raise :class:`RecordError`."""
+    def normalize(self, value: bytes, ctx: RecordContext) -> CanonicalRecord:
+        """Turn one raw record into a canonical record, or raise :class:`RecordError`."""
 
 
 def load_json_object(value: bytes, what: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def decode(data: bytes) -> tuple[str, str]:
                 return data.decode(name), name
             except UnicodeDecodeError as exc:
                 raise UndecodableError(
-                    f"starts with a {name} byte-order mark, but byte {data[exc.start]:#04x} at "
+                    f"starts with a {name} byte-order mark, but byte {exc.object[exc.start]:#04x} at "
                     f"offset {exc.start} is not {name}: the file mixes encodings"
                 ) from exc
     try:

@@ -10,7 +10,10 @@ RFC), identified by RFC when the party carries a valid one.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +21,8 @@ from typing import Any
 
 import ocdsmerge
 
+from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_rfc
-from engine.graph.model import GraphBatch, Provenance
 from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, text
 from engine.sources.decoding import UndecodableError, decode
 
@@ -131,53 +134,64 @@ def _bad(name: str, loc: str, item: Any, reason: str) -> RawRecord:
 _BUYER_ROLES = {"buyer", "procuringEntity"}
 
 
-def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
+def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
     release = load_json_object(value, "OCDS release")
     ocid = release.get("ocid")
     if not isinstance(ocid, str) or not ocid.strip():
         raise RecordError("OCDS release has no 'ocid' (required: it identifies the contracting process)")
     ocid = ocid.strip()
     seen = _iso(release.get("date")) or ctx.published_at or datetime.now(UTC).isoformat(timespec="seconds")
-    prov = Provenance(source="ocds", record_id=ocid, seen=seen)
-    batch = GraphBatch()
-    parties = {p["id"]: p for p in _objects(release.get("parties")) if isinstance(p.get("id"), str | int)}
-    parties = {str(k): v for k, v in parties.items()}
+    rec = RecordBuilder("ocds", ocid, seen, dataset=ctx.source, locator=ctx.locator)
+    parties = {str(p["id"]): p for p in _objects(release.get("parties")) if isinstance(p.get("id"), str | int)}
 
-    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    process = f"ocds:{ocid}"
-    batch.node(
-        "ContractingProcess", process, prov,
+    tender = _object(release.get("tender"))
+    value_ = _object(tender.get("value"))
+    period = _object(tender.get("tenderPeriod"))
+    package = _object(release.get("packageInfo"))
+    process = rec.entity(
+        "process", "ContractingProcess", key=f"ocds:{ocid}", name=text(tender.get("title")),
         ocid=ocid,
         title=text(tender.get("title")),
         procurement_method=text(tender.get("procurementMethod")),
         procurement_method_details=text(tender.get("procurementMethodDetails")),
+        main_category=text(tender.get("mainProcurementCategory")),
         status=text(tender.get("status")),
-        amount=number((tender.get("value") or {}).get("amount") if isinstance(tender.get("value"), dict) else None),
+        amount=number(value_.get("amount")),
+        currency=text(value_.get("currency")),
+        tender_start=_iso(period.get("startDate")),
+        tender_end=_iso(period.get("endDate")),
+        number_of_tenderers=tender.get("numberOfTenderers") if isinstance(tender.get("numberOfTenderers"), int)
+        else None,
         date=_iso(release.get("date")),
-        publisher=text(((release.get("packageInfo") or {}).get("publisher") or {}).get("name"))
-        if isinstance(release.get("packageInfo"), dict) else None,
+        publisher=text(_object(package.get("publisher")).get("name")),
     )
 
     # Buyers: the release's buyer, parties in a buyer role, and contract-level buyers.
-    buyer_refs = [release.get("buyer")] if isinstance(release.get("buyer"), dict) else []
+    buyer_refs = [release["buyer"]] if isinstance(release.get("buyer"), dict) else []
     buyer_refs += [p for p in parties.values() if _roles(p) & _BUYER_ROLES]
     for contract in _objects(release.get("contracts")):
         buyer_refs += _objects(contract.get("buyers"))
     for ref in buyer_refs:
-        node_id, _ = _party(batch, ref, parties, ocid, prov, "PublicBody")
-        if node_id:
-            batch.rel("BUYER_OF", ("PublicBody", node_id), ("ContractingProcess", process), prov)
+        buyer = _party(rec, ref, parties, "PublicBody")
+        if buyer:
+            rec.relate("BUYER_OF", buyer, process)
 
-    # Tenderers.
-    tenderer_refs = [p for p in parties.values() if "tenderer" in _roles(p)]
-    tenderer_refs += _objects(tender.get("tenderers"))
-    for ref in tenderer_refs:
-        node_id, label = _party(batch, ref, parties, ocid, prov, "Company")
-        if node_id:
-            batch.rel("TENDERED", (label, node_id), ("ContractingProcess", process), prov)
+    # Tenderers, with their bids where the bid extension gives them.
+    for ref in [p for p in parties.values() if "tenderer" in _roles(p)] + _objects(tender.get("tenderers")):
+        tenderer = _party(rec, ref, parties, "Company")
+        if tenderer:
+            rec.relate("TENDERED", tenderer, process)
+    for bid in _objects(_object(release.get("bids")).get("details")):
+        bid_value = _object(bid.get("value"))
+        for ref in _objects(bid.get("tenderers")):
+            tenderer = _party(rec, ref, parties, "Company")
+            if tenderer:
+                rec.relate("TENDERED", tenderer, process, bid_id=text(bid.get("id")),
+                           bid_amount=number(bid_value.get("amount")), bid_currency=text(bid_value.get("currency")),
+                           bid_status=text(bid.get("status")), bid_date=_iso(bid.get("date")))
 
     # Contracts, and awards that no contract implements yet.
-    awards = {str(a.get("id")): a for a in _objects(release.get("awards"))}
+    awards = {str(a.get("id")): a for a in _objects(release.get("awards")) if a.get("id") is not None}
     implemented: set[str] = set()
     for contract in _objects(release.get("contracts")):
         contract_id = text(contract.get("id"))
@@ -187,33 +201,28 @@ def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
         if award is not None:
             implemented.add(str(contract.get("awardID")))
         suppliers = _objects(contract.get("suppliers")) or (_objects(award.get("suppliers")) if award else [])
-        _contract(batch, f"ocds:{ocid}/contract/{contract_id}", contract, award, suppliers,
-                  parties, ocid, process, prov)
+        _contract(rec, f"ocds:{ocid}/contract/{contract_id}", contract, award, suppliers, parties, ocid, process)
     for award_id, award in awards.items():
-        if award_id not in implemented and award_id != "None":
-            _contract(batch, f"ocds:{ocid}/award/{award_id}", None, award,
-                      _objects(award.get("suppliers")), parties, ocid, process, prov)
+        if award_id not in implemented:
+            _contract(rec, f"ocds:{ocid}/award/{award_id}", None, award, _objects(award.get("suppliers")),
+                      parties, ocid, process)
 
     # Suppliers named only in the parties list still belong in the graph.
     for party in parties.values():
         if "supplier" in _roles(party):
-            _party(batch, party, parties, ocid, prov, "Company")
-    return batch
+            _party(rec, party, parties, "Company")
+    return rec.build()
 
 
 def _contract(
-    batch: GraphBatch, node_id: str, contract: dict[str, Any] | None, award: dict[str, Any] | None,
-    suppliers: list[dict[str, Any]], parties: dict[str, dict[str, Any]], ocid: str,
-    process: str, prov: Provenance,
+    rec: RecordBuilder, key: str, contract: dict[str, Any] | None, award: dict[str, Any] | None,
+    suppliers: list[dict[str, Any]], parties: dict[str, dict[str, Any]], ocid: str, process: str,
 ) -> None:
     doc = contract or award or {}
-    value = doc.get("value") if isinstance(doc.get("value"), dict) else {}
-    if not value and isinstance(doc.get("valueWithTax"), dict):
-        value = doc["valueWithTax"]
-    period = doc.get("period") or doc.get("contractPeriod")
-    period = period if isinstance(period, dict) else {}
-    batch.node(
-        "Contract", node_id, prov,
+    value = _object(doc.get("value")) or _object(doc.get("valueWithTax"))
+    period = _object(doc.get("period")) or _object(doc.get("contractPeriod"))
+    ref = rec.entity(
+        f"contract:{key}", "Contract", key=key, name=text(doc.get("title")) or text((award or {}).get("title")),
         ocid=ocid,
         kind="contract" if contract else "award",
         title=text(doc.get("title")) or text((award or {}).get("title")),
@@ -225,62 +234,82 @@ def _contract(
         start_date=_iso(period.get("startDate")),
         end_date=_iso(period.get("endDate")),
     )
-    batch.rel("AWARDED", ("ContractingProcess", process), ("Contract", node_id), prov)
-    for ref in suppliers:
-        supplier_id, label = _party(batch, ref, parties, ocid, prov, "Company")
-        if supplier_id:
-            batch.rel("SUPPLIES", (label, supplier_id), ("Contract", node_id), prov)
+    rec.relate("AWARDED", process, ref)
+    for supplier_ref in suppliers:
+        supplier = _party(rec, supplier_ref, parties, "Company")
+        if supplier:
+            rec.relate("SUPPLIES", supplier, ref)
 
 
 def party_identity(
-    ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str
+    ref: dict[str, Any], parties: dict[str, dict[str, Any]]
 ) -> tuple[str | None, str | None, dict[str, Any]]:
-    """(graph id, RFC, the full party) for a party or a reference to one.
+    """(strong key, RFC, the full party) for a party or a reference to one.
 
-    A valid-format RFC (in the identifier, whatever its scheme, or as the party id) gives
-    ``mx-rfc:<RFC>``; another scheme-qualified identifier gives ``<scheme>:<id>``; a
-    bare party id is only unique within its process: ``ocds:<ocid>/party/<id>``.
+    A valid-format RFC (in the identifier, whatever its scheme, or as the party id) is the
+    identity; another scheme-qualified identifier gives the key ``<scheme>:<id>``; a party
+    with neither is resolved by its name.
     """
     party = parties.get(str(ref.get("id")), ref) if ref.get("id") is not None else ref
-    identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+    identifier = _object(party.get("identifier"))
     scheme = text(identifier.get("scheme"))
     ident = text(identifier.get("id"))
     for candidate in (ident if scheme in (None, "MX-RFC") else None, text(party.get("id"))):
         rfc = parse_rfc(candidate)
         if rfc is not None:
-            return rfc.graph_id, rfc.value, party
+            return None, rfc.value, party
     if scheme and ident:
         return f"{scheme.lower()}:{ident}", None, party
-    if party.get("id") is not None:
-        return f"ocds:{ocid}/party/{party['id']}", None, party
     return None, None, party
 
 
 def _party(
-    batch: GraphBatch, ref: dict[str, Any], parties: dict[str, dict[str, Any]], ocid: str,
-    prov: Provenance, default_label: str,
-) -> tuple[str | None, str]:
-    node_id, rfc, party = party_identity(ref, parties, ocid)
-    if node_id is None:
-        return None, default_label
-    label = "Person" if (default_label == "Company" and rfc and len(rfc) == 13) else default_label
-    address = party.get("address") if isinstance(party.get("address"), dict) else {}
-    contact = party.get("contactPoint") if isinstance(party.get("contactPoint"), dict) else {}
-    identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
-    batch.node(
-        label, node_id, prov,
-        name=text(party.get("name")) or text(identifier.get("legalName")) or text(ref.get("name")),
-        rfc=rfc,
-        rfc_checksum_ok=parse_rfc(rfc).checksum_ok if rfc else None,  # type: ignore[union-attr]
-        address=", ".join(
-            str(address[k]) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")
-            if text(address.get(k))
-        ) or None,
-        country=text(address.get("countryName")),
+    rec: RecordBuilder, ref: dict[str, Any], parties: dict[str, dict[str, Any]], default_schema: str
+) -> str | None:
+    key, rfc, party = party_identity(ref, parties)
+    identifier = _object(party.get("identifier"))
+    name = text(party.get("name")) or text(identifier.get("legalName")) or text(ref.get("name"))
+    if key is None and rfc is None and name is None:
+        return None
+    schema_ = "Person" if (default_schema == "Company" and rfc and len(rfc) == 13) else default_schema
+    party_ref = f"party:{party.get('id', name)}:{schema_}"
+    contact = _object(party.get("contactPoint"))
+    rec.entity(
+        party_ref, schema_, key=key, name=name, identifiers={"rfc": rfc},
+        legal_name=text(identifier.get("legalName")),
         email=text(contact.get("email")),
         telephone=text(contact.get("telephone")),
+        contact_name=text(contact.get("name")),
+        url=text(contact.get("url")),
+        country=text(_object(party.get("address")).get("countryName")),
     )
-    return node_id, label
+    address = _object(party.get("address"))
+    parts = [text(address.get(k)) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")]
+    full = ", ".join(p for p in parts if p)
+    if full and text(address.get("streetAddress")):
+        addr_ref = rec.entity(
+            f"address:{full}", "Address", key=address_key(full), name=full, full=full,
+            street=text(address.get("streetAddress")), locality=text(address.get("locality")),
+            region=text(address.get("region")), postal_code=text(address.get("postalCode")),
+            country=text(address.get("countryName")),
+        )
+        rec.relate("LOCATED_AT", party_ref, addr_ref)
+    return party_ref
+
+
+def address_key(full: str) -> str:
+    """Addresses are shared value nodes: the same normalised text is the same node."""
+    return "address:" + hashlib.sha256(fold_address(full).encode()).hexdigest()[:20]
+
+
+def fold_address(full: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", full)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain).split())
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:

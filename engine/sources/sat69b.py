@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_rfc
-from engine.graph.model import GraphBatch, Provenance
 from engine.sources.base import (
     H_PUBLISHED,
     RawRecord,
@@ -114,11 +114,11 @@ class SAT69BSource:
             yield raw
 
     @staticmethod
-    def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
+    def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         return normalize(value, ctx)
 
 
-def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
+def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
     row = load_json_object(value, "SAT 69-B row")
     where = f"line {row.get('_line', '?')}"
     if "_cells" in row:
@@ -142,13 +142,12 @@ def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
     dates = {k: _date(row.get(k)) for k in _COLUMNS.values() if k.endswith("_on")}
     latest = max((d for d in dates.values() if d), default=None)
     seen = ctx.published_at or latest or datetime.now(UTC).date().isoformat()
-    prov = Provenance(source="sat69b", record_id=rfc.value, seen=seen)
-    label = "Company" if rfc.kind == "company" else "Person"
-    batch = GraphBatch()
-    batch.node(label, rfc.graph_id, prov, name=name, rfc=rfc.value, rfc_checksum_ok=rfc.checksum_ok)
-    sanction = f"sat69b:{rfc.value}"
-    batch.node(
-        "Sanction", sanction, prov,
+    rec = RecordBuilder("sat69b", rfc.value, seen, dataset=ctx.source, locator=ctx.locator)
+    schema_ = "Company" if rfc.kind == "company" else "Person"
+    taxpayer = rec.entity("taxpayer", schema_, name=name, identifiers={"rfc": rfc.value},
+                          rfc_checksum_ok=rfc.checksum_ok)
+    listing = rec.entity(
+        "listing", "Sanction", key=f"sat69b:{rfc.value}", name=name,
         program=PROGRAM,
         authority="Servicio de Administración Tributaria (SAT)",
         reason="Artículo 69-B CFF: operaciones inexistentes (facturas simuladas)",
@@ -158,10 +157,9 @@ def normalize(value: bytes, ctx: RecordContext) -> GraphBatch:
         disproved_on=dates["disproved_dof_on"] or dates["disproved_sat_on"],
         favorable_on=dates["favorable_dof_on"] or dates["favorable_sat_on"],
         notices=[n for n in (text(row.get(k)) for k in _COLUMNS.values() if k.endswith("_notice")) if n],
-        name=name,
     )
-    batch.rel("SANCTIONED", ("Sanction", sanction), (label, rfc.graph_id), prov)
-    return batch
+    rec.relate("SANCTIONED", listing, taxpayer)
+    return rec.build()
 
 
 def _date(value: Any) -> str | None:

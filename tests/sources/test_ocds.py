@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from engine.linking import KeyResolver, record_to_graph
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.ocds import SOURCE, normalize, party_identity
 from tests.conftest import shared
@@ -65,26 +66,55 @@ def test_party_identity_prefers_a_valid_rfc():
         "4": {"id": "4", "identifier": {"scheme": "MX-CPA", "id": "06E00"}},
         "5": {"id": "5"},
     }
-    got = {k: party_identity({"id": k}, parties, "ocds-x")[0] for k in parties}
+    got = {k: party_identity({"id": k}, parties)[:2] for k in parties}
     assert got == {
-        "1": "mx-rfc:GFM010122DZ9",
-        "2": "mx-rfc:95F5D7F5DD77D73E3232026B4732232A",
-        "3": "mx-rfc:EAM9803104KO",
-        "4": "mx-cpa:06E00",
-        "5": "ocds:ocds-x/party/5",
+        "1": (None, "GFM010122DZ9"),
+        "2": ("mx-rfc:95F5D7F5DD77D73E3232026B4732232A", None),
+        "3": (None, "EAM9803104KO"),
+        "4": ("mx-cpa:06E00", None),
+        "5": (None, None),
     }
 
 
 def test_normalize_real_release_links_buyer_process_contract_supplier():
     path = shared("ocds", "mexico-apf", "ocds-07smqs-1035-1035.json")
-    batch = normalize(path.read_bytes(), CTX)
-    labels = {(n.label, n.id) for n in batch.nodes}
+    record = normalize(path.read_bytes(), CTX)
+    graph = record_to_graph(record, KeyResolver())
+    labels = {(n.label, n.id) for n in graph.nodes}
     assert ("ContractingProcess", "ocds:ocds-07smqs-1035") in labels
     assert ("PublicBody", "mx-cpa:06E00") in labels
     assert ("Company", "mx-rfc:GFM010122DZ9") in labels
-    rels = {(r.type, r.source_id, r.target_id) for r in batch.rels}
+    rels = {(r.type, r.source_id, r.target_id) for r in graph.rels}
     assert ("SUPPLIES", "mx-rfc:GFM010122DZ9", "ocds:ocds-07smqs-1035/contract/201706013146") in rels
-    assert all(n.provenance.source == "ocds" and n.provenance.record_id == "ocds-07smqs-1035" for n in batch.nodes)
+    assert record.source == "ocds" and record.record_id == "ocds-07smqs-1035"
+    mentions = [n for n in graph.nodes if n.label == "Mention"]
+    assert len(mentions) == 2  # the buyer and the supplier, each resolved
+    assert all(n.provenance.record_id == "ocds-07smqs-1035" for n in graph.nodes)
+
+
+def test_addresses_contacts_and_bids(tmp_path):
+    release = {
+        "ocid": "ocds-bids", "date": "2020-01-01T00:00:00Z",
+        "parties": [
+            {"id": "T1", "name": "Uno SA", "roles": ["tenderer"],
+             "address": {"streetAddress": "Av. Juárez 10", "locality": "CDMX", "postalCode": "06000"},
+             "contactPoint": {"email": "ventas@uno.mx", "telephone": "55 1234 5678"}},
+            {"id": "T2", "name": "Dos SA", "roles": ["tenderer"],
+             "address": {"streetAddress": "AV JUAREZ 10", "locality": "cdmx", "postalCode": "06000"}},
+        ],
+        "bids": {"details": [
+            {"id": "b1", "tenderers": [{"id": "T1"}], "value": {"amount": 1000, "currency": "MXN"}},
+            {"id": "b2", "tenderers": [{"id": "T2"}], "value": {"amount": 1000, "currency": "MXN"}},
+        ]},
+    }
+    record = normalize(json.dumps(release).encode(), CTX)
+    graph = record_to_graph(record, KeyResolver())
+    addresses = {n.id for n in graph.nodes if n.label == "Address"}
+    assert len(addresses) == 1  # the same address, spelt two ways, is one shared node
+    tendered = [r for r in graph.rels if r.type == "TENDERED"]
+    assert sorted(r.props.get("bid_amount") for r in tendered) == [1000.0, 1000.0]
+    uno = next(n for n in graph.nodes if n.label == "Company" and n.props.get("name") == "Uno SA")
+    assert uno.props["email"] == "ventas@uno.mx"
 
 
 @pytest.mark.parametrize(

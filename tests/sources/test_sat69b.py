@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from engine.linking import KeyResolver, record_to_graph
 from engine.sources.base import H_ERROR, H_PUBLISHED, RecordContext, RecordError, RecordSkipped
 from engine.sources.sat69b import SOURCE, normalize
 from tests.conftest import shared
@@ -39,7 +40,7 @@ def test_real_rows_normalise_or_are_suppressed(real_rows):
         except RecordSkipped:
             suppressed += 1
             continue
-        sanction = next(n for n in batch.nodes if n.label == "Sanction")
+        sanction = next(e for e in batch.entities if e.schema_ == "Sanction")
         statuses[str(sanction.props["status"])] = statuses.get(str(sanction.props["status"]), 0) + 1
     text = shared("sat69b", "Listado_Completo_69-B.csv").read_bytes().decode("cp1252")
     rows = list(csv.reader(io.StringIO(text)))[3:]
@@ -84,8 +85,8 @@ def test_broken_rows_say_what_is_wrong(row, reason):
 def test_person_rfc_becomes_a_person_with_a_sanction():
     row = {"_line": 9, "rfc": "GODE561231GR8", "name": "DOMINGO GOMEZ", "status": "Presunto",
            "presumed_dof_on": "23/01/2014"}
-    batch = normalize(json.dumps(row).encode(), CTX)
-    assert {(n.label, n.id) for n in batch.nodes} == {("Person", "mx-rfc:GODE561231GR8"),
-                                                      ("Sanction", "sat69b:GODE561231GR8")}
-    sanction = next(n for n in batch.nodes if n.label == "Sanction")
+    graph = record_to_graph(normalize(json.dumps(row).encode(), CTX), KeyResolver())
+    assert {(n.label, n.id) for n in graph.nodes if n.label != "Mention"} == {
+        ("Person", "mx-rfc:GODE561231GR8"), ("Sanction", "sat69b:GODE561231GR8")}
+    sanction = next(n for n in graph.nodes if n.label == "Sanction")
     assert sanction.props["listed_on"] == "2014-01-23"

@@ -33,7 +33,7 @@ def _identity(ref: dict, parties: dict, ocid: str) -> tuple[str, str]:  # type: 
             return ("person" if len(candidate) == 13 else "company"), candidate.upper()
     if ident.get("scheme") and ident.get("id"):
         return "company", f"{ident['scheme']}/{ident['id']}"
-    return "company", f"{ocid}/{party.get('id')}"
+    return "company", " ".join(re.sub(r"[^A-Z0-9]+", " ", party.get("name", "").upper()).split())
 
 
 def expected_counts(folder: Path) -> dict[str, int]:

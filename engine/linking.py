@@ -1,0 +1,97 @@
+"""From canonical records to graph facts: decide which entity each mention is, then
+write the entities, the mentions (with ``RESOLVED_TO``: score and explanation) and the
+relations between entities.
+
+The resolver is pluggable; :class:`KeyResolver` links by strong identifiers (RFC, CURP,
+a source's scheme-qualified id) and otherwise by exact normalised name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from engine.canonical import RESOLVABLE, CanonicalRecord, EntityMention
+from engine.entity_resolution.identifiers import parse_curp, parse_rfc
+from engine.graph.model import GraphBatch, Provenance
+
+
+@dataclass
+class Resolution:
+    entity_id: str
+    decision: str  # "key" | "match" | "possible" | "new"
+    score: float
+    explanation: list[str] = field(default_factory=list)
+
+
+class Resolver(Protocol):
+    def resolve(self, mention: EntityMention, record: CanonicalRecord) -> Resolution: ...
+
+
+def fold_name(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    return " ".join(re.sub(r"[^A-Z0-9Ñ&]+", " ", plain).split())
+
+
+def strong_key(mention: EntityMention) -> tuple[str, str] | None:
+    """(entity id, why) from an identifier that names exactly one entity, if any."""
+    if mention.key:
+        return mention.key, f"key {mention.key}"
+    rfc = parse_rfc(mention.identifiers.get("rfc"))
+    if rfc is not None and (rfc.kind == "company") == (mention.schema_ != "Person"):
+        return rfc.graph_id, f"RFC {rfc.value}" + ("" if rfc.checksum_ok else " (check digit wrong)")
+    curp = parse_curp(mention.identifiers.get("curp"))
+    if curp is not None and mention.schema_ == "Person":
+        return curp.graph_id, f"CURP {curp.value}"
+    return None
+
+
+class KeyResolver:
+    """Identifiers first, then the exact normalised name within the same schema."""
+
+    def resolve(self, mention: EntityMention, record: CanonicalRecord) -> Resolution:
+        strong = strong_key(mention)
+        if strong is not None:
+            return Resolution(strong[0], "key", 1.0, [strong[1]])
+        folded = fold_name(mention.name or "")
+        digest = hashlib.sha256(f"{mention.schema_}|{folded}".encode()).hexdigest()[:20]
+        return Resolution(f"{mention.schema_.lower()}:name:{digest}", "new", 0.5,
+                          [f"no identifier; exact normalised name {folded!r}"])
+
+
+def record_to_graph(record: CanonicalRecord, resolver: Resolver) -> GraphBatch:
+    prov = Provenance(record.source, record.record_id, record.published_at)
+    batch = GraphBatch()
+    entity_of: dict[str, tuple[str, str]] = {}
+    for mention in record.entities:
+        props = dict(mention.props)
+        for scheme, value in mention.identifiers.items():
+            props.setdefault(scheme, value)
+        if mention.schema_ in RESOLVABLE:
+            res = resolver.resolve(mention, record)
+            entity_id = res.entity_id
+            mention_id = record.mention_id(mention.ref)
+            batch.node(
+                "Mention", mention_id, prov,
+                name=mention.name, schema=mention.schema_, ref=mention.ref,
+                identifiers=json.dumps(mention.identifiers, sort_keys=True) if mention.identifiers else None,
+                props=json.dumps(mention.props, ensure_ascii=False, sort_keys=True, default=str)
+                if mention.props else None,
+            )
+            batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
+            batch.rel("RESOLVED_TO", ("Mention", mention_id), (mention.schema_, entity_id), prov,
+                      score=res.score, decision=res.decision, explanation=res.explanation)
+        else:
+            entity_id = mention.key or ""
+            batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
+        entity_of[mention.ref] = (mention.schema_, entity_id)
+    for rel in record.relations:
+        src, dst = entity_of[rel.source], entity_of[rel.target]
+        rel_id = f"{rel.type}:{src[1]}->{dst[1]}" + (f"#{rel.key}" if rel.key else "")
+        batch.rel(rel.type, src, dst, prov, id=rel_id, **rel.props)
+    return batch
