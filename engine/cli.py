@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -192,6 +193,69 @@ def worker(
         f"processed {activity.records} record(s): {activity.written} written, "
         f"{activity.dead} dead-lettered, {activity.skipped} skipped; {activity.alerts} alert(s) delivered"
     )
+
+
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="Folder to watch.", exists=True, file_okay=False)],
+    kind: Annotated[str, typer.Option("--kind", help="Source kind of the files.")],
+    interval: Annotated[float, typer.Option(help="Seconds between scans.")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Publish what is there now, then exit.")] = False,
+) -> None:
+    """Publish files as they appear in FOLDER (each once, also across restarts)."""
+    from engine.intake import FolderWatcher, Publisher
+
+    settings = _settings()
+    ep = _endpoints()
+    publisher = Publisher(kind, ep.kafka_bootstrap, settings.topic_partitions)
+    watcher = FolderWatcher(folder, kind, publisher, settings.home_dir)
+    try:
+        if once:
+            watcher.scan()
+            time.sleep(min(interval, 1.0))
+            report = watcher.scan()
+            console.print(f"published {report.records} record(s) from {report.files} new file(s)")
+            return
+        console.print(f"watching {folder} for {kind} files every {interval:.0f} s (Ctrl-C to stop)")
+        while True:
+            report = watcher.scan()
+            for name in report.published_files:
+                console.print(f"published {name}")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        publisher.close()
+
+
+@app.command()
+def poll(
+    url: Annotated[str, typer.Argument(help="First page of a paginated JSON API (OCDS links.next or PDN pagination).")],
+    kind: Annotated[str, typer.Option("--kind", help="Source kind of the records.")],
+    method: Annotated[str, typer.Option(help="GET, or POST for the PDN APIs.")] = "GET",
+    page_size: Annotated[int, typer.Option(help="Records per page to ask for.")] = 100,
+    header: Annotated[list[str] | None, typer.Option("--header", help="'Name: value' (e.g. a token).")] = None,
+) -> None:
+    """Publish the records that are new since the last poll of URL."""
+    from engine.intake import APIPoller, PageSpec, Publisher
+
+    headers = {}
+    for item in header or []:
+        name, sep, value = item.partition(":")
+        if not sep:
+            err.print(f"[red]--header expects 'Name: value', got {item!r}[/red]")
+            raise typer.Exit(2)
+        headers[name.strip()] = value.strip()
+    settings = _settings()
+    ep = _endpoints()
+    publisher = Publisher(kind, ep.kafka_bootstrap, settings.topic_partitions)
+    try:
+        poller = APIPoller(url, kind, publisher, settings.home_dir,
+                           PageSpec(method=method.upper(), page_size=page_size, headers=headers))
+        report = poller.poll()
+    finally:
+        publisher.close()
+    console.print(f"read {report.pages} page(s), {report.seen} record(s); published {report.published} new")
 
 
 # -- detection and flags ---------------------------------------------------------------------
