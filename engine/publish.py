@@ -11,7 +11,13 @@ from engine.eventlog.kafka import DLQ, TOPICS, ensure_topics, make_producer
 from engine.sources import get_source
 from engine.sources.base import H_ERROR, H_LOCATOR, H_SOURCE, files_under
 
-SUFFIXES = {"ocds": (".json", ".jsonl", ".ndjson"), "sat69b": (".csv", ".txt")}
+SUFFIXES = {
+    "ocds": (".json", ".jsonl", ".ndjson"),
+    "sat69b": (".csv", ".txt"),
+    "bods": (".json", ".jsonl", ".ndjson"),
+    "ftm": (".json", ".jsonl", ".ndjson", ".ftm"),
+    "csv": (".csv", ".tsv"),
+}
 
 
 @dataclass

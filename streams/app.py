@@ -14,6 +14,7 @@ from typing import Any
 import faust
 
 from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_deliveries
+from engine.detection.runner import check_touched, mark_published, pending_flags
 from engine.eventlog.kafka import DLQ, FLAGS, MENTIONS
 from engine.graph.store import GraphStore
 from engine.ingest import TRANSIENT, DeadLetter, Incoming, link, normalize_all
@@ -35,6 +36,7 @@ class Activity:
     dead: int = 0
     skipped: int = 0
     alerts: int = 0
+    flags: int = 0
 
     def touch(self) -> None:
         self.last_event = time.monotonic()
@@ -60,6 +62,7 @@ def build_app(
     batch_size: int = 500,
     session_timeout: float = 10.0,
     resolver: Resolver | None = None,
+    on_arrival: bool = True,
 ) -> tuple[faust.App, Activity]:
     resolver = resolver or KeyResolver()
     app = faust.App(
@@ -81,6 +84,7 @@ def build_app(
     dlq = app.topic(DLQ, key_serializer="raw", value_serializer="raw")
 
     mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
+    flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
 
     async def dead_letter(letters: list[DeadLetter]) -> None:
         for dead in letters:
@@ -124,13 +128,27 @@ def build_app(
                 result = await _retrying(lambda items=items: link(store, resolver, items))
                 await dead_letter(result.dead)
                 activity.written += len(result.written)
+                if on_arrival and result.batch:
+                    touched: dict[str, set[str]] = {}
+                    for node in result.batch.nodes:
+                        touched.setdefault(node.label, set()).add(node.id)
+                    report = await _retrying(lambda touched=touched: check_touched(store, touched))
+                    activity.flags += len(report.flags)
+                    await publish_flags()
             finally:
                 activity.busy -= 1
                 activity.touch()
 
     app.agent(mentions, name="link")(link_mentions)
 
-    flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
+    async def publish_flags() -> None:
+        """New flags onto ``flags`` (then marked published), for the alerts agent."""
+        messages = await _retrying(lambda: pending_flags(store))
+        for message in messages:
+            await (await flags.send(key=message["id"].encode(),
+                                    value=json.dumps(message, ensure_ascii=False).encode()))
+        if messages:
+            await _retrying(lambda: mark_published(store, [m["id"] for m in messages]))
 
     async def deliver(stream: Any) -> None:
         async for event in stream.events():

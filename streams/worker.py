@@ -8,9 +8,9 @@ import signal
 import time
 
 from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
-from engine.sources import SOURCES
 from engine.graph.store import open_store
 from engine.runtime.endpoints import Endpoints
+from engine.sources import SOURCES
 from streams.app import Activity, build_app
 
 log = logging.getLogger("vinculo.worker")
@@ -24,13 +24,14 @@ async def _run(
     app_id: str,
     batch_size: int,
     max_seconds: float | None,
+    on_arrival: bool,
 ) -> Activity:
     ensure_topics(endpoints.kafka_bootstrap, list(TOPICS), partitions)
     store = open_store(
         endpoints.graph_uri, endpoints.graph_user, endpoints.graph_password, endpoints.graph_name
     )
     store.ensure_schema()
-    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size)
+    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, on_arrival=on_arrival)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,11 +71,12 @@ def run_worker(
     app_id: str = "vinculo",
     batch_size: int = 500,
     max_seconds: float | None = None,
+    on_arrival: bool = True,
 ) -> Activity:
     """Process the raw topics, ``mentions`` and ``flags``. With ``until_idle``, return once
     nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
     is in progress, and no input partition has a committed offset short of what the broker
     reports as its end (see :class:`LagProbe` for why that is necessary, not sufficient)."""
     return asyncio.run(
-        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds)
+        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival)
     )

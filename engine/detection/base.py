@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from engine.graph.store import GraphStore
+from pydantic import BaseModel, ConfigDict
+
+from engine.detection.context import DetectionContext
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -39,14 +41,23 @@ class Finding:
         return f"flag:{self.pattern}:{digest}"
 
 
+class PatternConfig(BaseModel):
+    """Per-pattern settings (a section of the patterns file); unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+
+
 class Pattern(Protocol):
     """A detection pattern. Its module docstring says what it flags, the threshold, why
     it is a red flag, and the source; ``code`` never changes meaning once assigned."""
 
     code: ClassVar[str]
     title: ClassVar[str]
+    Config: ClassVar[type[PatternConfig]]
 
-    def find(self, store: GraphStore) -> Iterable[Finding]: ...
+    def find(self, ctx: DetectionContext, config: Any) -> Iterable[Finding]: ...
 
 
 def severity_rank(severity: str | None) -> int:

@@ -1,31 +1,44 @@
-"""Run patterns, store their findings as ``Flag`` nodes, and publish new flags."""
+"""Run the patterns — a full scan partitioned by buyer, or the neighbourhood of what just
+arrived — store their findings as ``Flag`` nodes, and publish new flags."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+import resource
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from engine.detection.base import Finding
-from engine.detection.registry import get_patterns
+from engine.detection.context import DetectionContext
+from engine.detection.registry import default_configs, get_patterns
 from engine.graph import cypher
+from engine.graph.export import Exporter
 from engine.graph.model import GraphBatch, Provenance
 from engine.graph.store import GraphStore
+
+log = logging.getLogger(__name__)
+SEED_LABELS = ("Person", "Company", "PublicBody", "ContractingProcess", "Contract")
 
 
 @dataclass
 class DetectionReport:
     findings: dict[str, int] = field(default_factory=dict)
     flags: list[Finding] = field(default_factory=list)
+    partitions: int = 0
+    largest_partition: int = 0
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def flag_batch(findings: list[Finding], seen: str) -> GraphBatch:
+def flag_batch(findings: Iterable[Finding], seen: str) -> GraphBatch:
     """Findings as graph facts: one ``Flag`` per finding id, ``CONCERNS`` each entity."""
     batch = GraphBatch()
     for f in findings:
@@ -42,16 +55,79 @@ def flag_batch(findings: list[Finding], seen: str) -> GraphBatch:
     return batch
 
 
-def run_detection(store: GraphStore, codes: list[str] | None = None) -> DetectionReport:
-    report = DetectionReport()
-    seen = now()
+def _run_patterns(ctx: DetectionContext, codes: list[str] | None, found: dict[str, Finding],
+                  counts: dict[str, int]) -> None:
+    configs = default_configs()
     for pattern in get_patterns(codes):
-        findings = list(pattern.find(store))
-        report.findings[pattern.code] = len(findings)
-        report.flags.extend(findings)
-    if report.flags:
-        store.write(flag_batch(report.flags, seen))
+        config = configs[pattern.code]
+        if not config.enabled:
+            continue
+        for finding in pattern.find(ctx, config):
+            if finding.flag_id not in found:
+                counts[pattern.code] = counts.get(pattern.code, 0) + 1
+            found[finding.flag_id] = finding
+
+
+def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partition_size: int = 25,
+         progress: Callable[[int, int], None] | None = None) -> DetectionReport:
+    """A full scan: the graph is cut into partitions of ``partition_size`` buyers, each
+    exported into NetworkX on its own, so no process holds the whole graph."""
+    started = time.perf_counter()
+    report = DetectionReport(findings={p.code: 0 for p in get_patterns(codes)})
+    exporter = Exporter(store)
+    buyers = exporter.ids("PublicBody")
+    found: dict[str, Finding] = {}
+    stamp = now()
+    for i in range(0, len(buyers), partition_size):
+        graph = exporter.neighbourhood({"PublicBody": set(buyers[i:i + partition_size])}, k)
+        report.partitions += 1
+        report.largest_partition = max(report.largest_partition, graph.number_of_nodes())
+        before = set(found)
+        _run_patterns(DetectionContext(graph, stamp), codes, found, report.findings)
+        fresh = [found[f] for f in set(found) - before]
+        if fresh:
+            store.write(flag_batch(fresh, stamp))
+        if progress:
+            progress(min(i + partition_size, len(buyers)), len(buyers))
+    report.flags = list(found.values())
+    report.seconds = time.perf_counter() - started
+    report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
+
+
+def check_touched(store: GraphStore, touched: dict[str, set[str]], codes: list[str] | None = None,
+                  k: int = 3) -> DetectionReport:
+    """On arrival: re-check only the neighbourhood of the entities a batch touched."""
+    started = time.perf_counter()
+    seeds = {label: ids for label, ids in touched.items() if label in SEED_LABELS and ids}
+    report = DetectionReport(findings={p.code: 0 for p in get_patterns(codes)})
+    if not seeds:
+        return report
+    graph = Exporter(store).neighbourhood(seeds, k)
+    found: dict[str, Finding] = {}
+    stamp = now()
+    _run_patterns(DetectionContext(graph, stamp), codes, found, report.findings)
+    if found:
+        store.write(flag_batch(found.values(), stamp))
+    report.flags = list(found.values())
+    report.partitions = 1
+    report.largest_partition = graph.number_of_nodes()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_detection(store: GraphStore, codes: list[str] | None = None) -> DetectionReport:
+    return scan(store, codes)
+
+
+def pending_flags(store: GraphStore) -> list[dict[str, Any]]:
+    """Flags not yet on the ``flags`` topic, as messages."""
+    return [flag_message(row) for row in store.run(cypher.UNPUBLISHED_FLAGS)]
+
+
+def mark_published(store: GraphStore, ids: list[str]) -> None:
+    if ids:
+        store.run(cypher.MARK_FLAGS_PUBLISHED, {"ids": ids, "at": now()})
 
 
 def publish_new_flags(store: GraphStore, send: Callable[[str, bytes], None]) -> int:
@@ -61,12 +137,11 @@ def publish_new_flags(store: GraphStore, send: Callable[[str, bytes], None]) -> 
     between sending and marking resends (at least once), and alert delivery is
     idempotent per flag and subscription.
     """
-    rows = store.run(cypher.UNPUBLISHED_FLAGS)
-    for row in rows:
-        send(row["id"], json.dumps(flag_message(row), ensure_ascii=False).encode())
-    if rows:
-        store.run(cypher.MARK_FLAGS_PUBLISHED, {"ids": [r["id"] for r in rows], "at": now()})
-    return len(rows)
+    messages = pending_flags(store)
+    for message in messages:
+        send(message["id"], json.dumps(message, ensure_ascii=False).encode())
+    mark_published(store, [m["id"] for m in messages])
+    return len(messages)
 
 
 def flag_message(row: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-RAW_TOPICS = ("raw.ocds", "raw.sat69b")
+RAW_TOPICS = ("raw.ocds", "raw.sat69b", "raw.bods", "raw.ftm", "raw.csv", "raw.pdn-s1", "raw.pdn-s2", "raw.pdn-s3")
 MENTIONS = "mentions"
 DLQ = "dlq"
 FLAGS = "flags"

@@ -56,7 +56,9 @@ CLEAR = Statement("clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIO
 
 def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
-    return schema_statements() + cypher.portable_statements() + [CLEAR]
+    from engine.graph.export import export_statements
+
+    return schema_statements() + cypher.portable_statements() + export_statements() + [CLEAR]
 
 
 class Neo4jStore:

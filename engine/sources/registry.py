@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from engine.sources import ocds, sat69b
+from engine.sources import bods, csv_mapped, ftm, ocds, sat69b
 from engine.sources.base import Source
 
 SOURCES: dict[str, Source] = {
     ocds.KIND: ocds.SOURCE,
     sat69b.KIND: sat69b.SOURCE,
+    bods.KIND: bods.SOURCE,
+    ftm.KIND: ftm.SOURCE,
+    csv_mapped.KIND: csv_mapped.SOURCE,
 }
 
 

@@ -1,0 +1,79 @@
+"""P004 — Official took part in a procedure won by a company tied to the official.
+
+What is flagged
+    A person recorded as intervening in a contracting procedure (PDN S2,
+    ``INTERVENED_IN``) where a winner of that procedure (a supplier of a contract it
+    awarded) is owned, directed or represented by the official or a relative, directly
+    or through a chain of up to ``max_chain`` companies.
+
+Threshold
+    Any such procedure. Severity *critical*; score 0.95 for the official's own tie, 0.9
+    for a relative's, less 0.05 per hop beyond the first.
+
+Why it is a red flag
+    The official could steer the procedure (requirements, evaluation, award) towards a
+    company in which the official has an interest: the conflict is not only of position
+    but of action. PDN S2 exists to show who took part in each procedure.
+
+Source
+    PDN S2 (servidores públicos que intervienen en contrataciones) joined with S1
+    declarations, ownership registers and OCDS awards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from pydantic import Field
+
+from engine.detection.base import EntityRef, Finding, PatternConfig
+from engine.detection.context import DetectionContext
+
+
+class Config(PatternConfig):
+    max_chain: int = Field(default=3, ge=1, le=10)
+
+
+class IntervenedForLinkedWinner:
+    code: ClassVar[str] = "P004"
+    title: ClassVar[str] = "Official intervened in a procedure won by a company tied to the official"
+    Config: ClassVar[type[PatternConfig]] = Config
+
+    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+        for official in list(ctx.nodes("Person")):
+            procedures = list(ctx.out(official, "INTERVENED_IN"))
+            if not procedures:
+                continue
+            reach = {}
+            for tie in ctx.ties(official):
+                for path in ctx.control_paths(tie.person, config.max_chain):
+                    reach.setdefault(path.nodes[-1], (tie, path))
+            for process, role in procedures:
+                for contract, _ in ctx.out(process, "AWARDED"):
+                    for winner, _ in ctx.into(contract, "SUPPLIES"):
+                        if winner not in reach:
+                            continue
+                        tie, path = reach[winner]
+                        yield self._finding(ctx, official, process, contract, winner, tie, path, role)
+
+    def _finding(self, ctx, official, process, contract, winner, tie, path, role) -> Finding:  # type: ignore[no-untyped-def]
+        own = tie.relation == "self"
+        holder = "they" if own else f"their {tie.relation} {ctx.name(tie.person)}"
+        via = "" if path.hops == 1 else f" through {', '.join(ctx.name(n) for n in path.nodes[1:-1])}"
+        title = ctx.props(process).get("title") or process
+        what = f" as {role.get('role')}" if role.get("role") else ""
+        sentence = (
+            f"{ctx.name(official)} took part{what} in procedure “{title}”, won by {ctx.name(winner)}, "
+            f"which {holder} {'control' if own else 'controls'}{via}."
+        )
+        return Finding(
+            pattern=self.code, key=(official, process, winner), title=self.title, severity="critical",
+            score=round((0.95 if own else 0.9) - 0.05 * (path.hops - 1), 3), sentence=sentence,
+            entities=[EntityRef("Person", official, "official"), EntityRef("ContractingProcess", process, "process"),
+                      EntityRef("Company", winner, "winner"), EntityRef("Contract", contract, "contract")]
+            + ([] if own else [EntityRef("Person", tie.person, tie.relation)]),
+            evidence={"path": ([] if own else [official]) + list(path.nodes) + [contract, process],
+                      "control": list(path.kinds), "relation": tie.relation, "role": role.get("role"),
+                      "effective_share": path.share},
+        )

@@ -1,0 +1,212 @@
+"""Export parts of the graph from the store into NetworkX, for detection jobs.
+
+A scan never needs the whole graph in one process: it is cut into partitions (by buyer:
+a public body with its processes, contracts, bidders and suppliers, the people who hold
+positions there and their relatives, the chains of control above the companies up to
+``k`` hops, and the sanctions on any of them). The same expansion from a set of touched
+entities gives the neighbourhood that on-arrival detection re-checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import networkx as nx
+
+from engine.graph.cypher import Statement
+from engine.graph.schema import schema
+from engine.graph.store import GraphStore
+
+CONTROL = ("OWNS", "DIRECTS", "REPRESENTS")
+_CHUNK = 2000
+
+
+@cache
+def out_edges(label: str, rel_type: str) -> Statement:
+    """Relationships of one type leaving nodes of one label, with the far end."""
+    schema().label(label)
+    if rel_type not in schema().relationships:
+        raise ValueError(rel_type)
+    return Statement(
+        f"export_out[{label}-{rel_type}]",
+        f"""MATCH (a:{label})-[r:{rel_type}]->(b)
+WHERE a.id IN $ids
+RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, properties(r) AS props""",
+        ("ids",),
+    )
+
+
+@cache
+def in_edges(label: str, rel_type: str) -> Statement:
+    """Relationships of one type arriving at nodes of one label, with the far end."""
+    schema().label(label)
+    if rel_type not in schema().relationships:
+        raise ValueError(rel_type)
+    return Statement(
+        f"export_in[{label}-{rel_type}]",
+        f"""MATCH (b)-[r:{rel_type}]->(a:{label})
+WHERE a.id IN $ids
+RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, properties(r) AS props""",
+        ("ids",),
+    )
+
+
+@cache
+def node_props(label: str) -> Statement:
+    schema().label(label)
+    return Statement(
+        f"export_nodes[{label}]",
+        f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS props",
+        ("ids",),
+    )
+
+
+@cache
+def all_ids(label: str) -> Statement:
+    schema().label(label)
+    return Statement(
+        f"export_all_ids[{label}]",
+        f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id SKIP $skip LIMIT $limit",
+        ("skip", "limit"),
+    )
+
+
+def export_statements() -> list[Statement]:
+    """Every export statement, for the Neo4j linter."""
+    out: list[Statement] = []
+    for rel in schema().relationships.values():
+        out += [out_edges(label, rel.name) for label in rel.sources]
+        out += [in_edges(label, rel.name) for label in rel.targets]
+    out += [node_props(label) for label in schema().labels]
+    out += [all_ids(label) for label in schema().labels]
+    return out
+
+
+class Exporter:
+    """Builds NetworkX multigraphs from the store, a batch of ids at a time."""
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+
+    def _edges(self, statement: Statement, ids: list[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(ids), _CHUNK):
+            rows += self.store.run(statement, {"ids": ids[i:i + _CHUNK]})
+        return rows
+
+    def ids(self, label: str, page: int = 50000) -> list[str]:
+        out: list[str] = []
+        while True:
+            rows = self.store.run(all_ids(label), {"skip": len(out), "limit": page})
+            out += [r["id"] for r in rows]
+            if len(rows) < page:
+                return out
+
+    def neighbourhood(self, seeds: dict[str, set[str]], k: int = 3) -> nx.MultiDiGraph:
+        """The detection neighbourhood of ``seeds`` (label → ids)."""
+        graph = nx.MultiDiGraph()
+        known: dict[str, set[str]] = {label: set() for label in schema().labels}
+
+        def add(rows: Iterable[dict[str, Any]], rel_type: str) -> dict[str, set[str]]:
+            fresh: dict[str, set[str]] = {}
+            for row in rows:
+                for node, label in ((row["src"], row["src_label"]), (row["dst"], row["dst_label"])):
+                    if node not in known.setdefault(label, set()):
+                        known[label].add(node)
+                        fresh.setdefault(label, set()).add(node)
+                key = (row.get("props") or {}).get("id")
+                if not graph.has_edge(row["src"], row["dst"], key=key):
+                    graph.add_edge(row["src"], row["dst"], key=key, type=rel_type, **(row.get("props") or {}))
+            return fresh
+
+        def follow(label: str, rel_type: str, direction: str, ids: set[str]) -> dict[str, set[str]]:
+            if not ids:
+                return {}
+            rel = schema().relationships[rel_type]
+            if (direction == "out" and label not in rel.sources) or (direction == "in" and label not in rel.targets):
+                return {}
+            stmt = out_edges(label, rel_type) if direction == "out" else in_edges(label, rel_type)
+            return add(self._edges(stmt, sorted(ids)), rel_type)
+
+        def merge(into: dict[str, set[str]], more: dict[str, set[str]]) -> None:
+            for label, ids in more.items():
+                into.setdefault(label, set()).update(ids)
+
+        for label, ids in seeds.items():
+            known.setdefault(label, set()).update(ids)
+        bodies = set(seeds.get("PublicBody", set()))
+        processes = set(seeds.get("ContractingProcess", set()))
+        contracts = set(seeds.get("Contract", set()))
+        companies = set(seeds.get("Company", set()))
+        people = set(seeds.get("Person", set()))
+
+        # Upward from what was touched to the buyers it concerns.
+        found: dict[str, set[str]] = {}
+        merge(found, follow("Company", "SUPPLIES", "out", companies))
+        merge(found, follow("Person", "SUPPLIES", "out", people))
+        merge(found, follow("Company", "TENDERED", "out", companies))
+        merge(found, follow("Person", "HOLDS_POSITION", "out", people))
+        merge(found, follow("Person", "INTERVENED_IN", "out", people))
+        contracts |= found.get("Contract", set())
+        processes |= found.get("ContractingProcess", set())
+        bodies |= found.get("PublicBody", set())
+        merge(found, follow("Contract", "AWARDED", "in", contracts))
+        processes |= found.get("ContractingProcess", set())
+        merge(found, follow("ContractingProcess", "BUYER_OF", "in", processes))
+        bodies |= found.get("PublicBody", set())
+
+        # Downward from the buyers: their procurement and their people.
+        step = follow("PublicBody", "BUYER_OF", "out", bodies)
+        processes |= step.get("ContractingProcess", set())
+        step = follow("ContractingProcess", "AWARDED", "out", processes)
+        contracts |= step.get("Contract", set())
+        for rel_type, target in (("SUPPLIES", contracts), ("TENDERED", processes)):
+            label = "Contract" if rel_type == "SUPPLIES" else "ContractingProcess"
+            step = follow(label, rel_type, "in", target)
+            companies |= step.get("Company", set())
+            people |= step.get("Person", set())
+        officials: set[str] = set()
+        step = follow("PublicBody", "HOLDS_POSITION", "in", bodies)
+        officials |= step.get("Person", set())
+        step = follow("ContractingProcess", "INTERVENED_IN", "in", processes)
+        officials |= step.get("Person", set())
+        people |= officials
+
+        # Relatives of the people, and chains of control above the companies (k hops).
+        for direction in ("out", "in"):
+            people |= follow("Person", "FAMILY_OF", direction, set(people)).get("Person", set())
+        frontier_companies, controllers = set(companies), set()
+        for _ in range(k):
+            grown: dict[str, set[str]] = {}
+            for rel_type in CONTROL:
+                merge(grown, follow("Company", rel_type, "in", frontier_companies))
+            new_companies = grown.get("Company", set()) - companies
+            new_people = grown.get("Person", set()) - people
+            companies |= new_companies
+            people |= new_people
+            frontier_companies = new_companies
+            controllers |= new_people
+            if not new_companies:
+                break
+        # What the people control (a relative's company that is not a supplier still matters
+        # when it owns one; the chain above already covers that direction).
+        for rel_type in CONTROL:
+            step = follow("Person", rel_type, "out", people)
+            companies |= step.get("Company", set())
+        for direction in ("out", "in"):
+            people |= follow("Person", "FAMILY_OF", direction, controllers).get("Person", set())
+
+        # Addresses of the companies, who else is there, and the sanctions on everyone.
+        addresses = follow("Company", "LOCATED_AT", "out", companies).get("Address", set())
+        companies |= follow("Address", "LOCATED_AT", "in", addresses).get("Company", set())
+        follow("Company", "SANCTIONED", "in", companies)
+        follow("Person", "SANCTIONED", "in", people)
+
+        for label, ids in known.items():
+            if not ids:
+                continue
+            for row in self._edges(node_props(label), sorted(ids)):
+                graph.add_node(row["id"], label=label, **(row.get("props") or {}))
+        return graph
