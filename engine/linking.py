@@ -93,5 +93,5 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver) -> GraphBatch:
     for rel in record.relations:
         src, dst = entity_of[rel.source], entity_of[rel.target]
         rel_id = f"{rel.type}:{src[1]}->{dst[1]}" + (f"#{rel.key}" if rel.key else "")
-        batch.rel(rel.type, src, dst, prov, id=rel_id, **rel.props)
+        batch.rel(rel.type, src, dst, prov, rel_id=rel_id, **rel.props)
     return batch

@@ -17,6 +17,9 @@ SUFFIXES = {
     "bods": (".json", ".jsonl", ".ndjson"),
     "ftm": (".json", ".jsonl", ".ndjson", ".ftm"),
     "csv": (".csv", ".tsv"),
+    "pdn-s1": (".json", ".jsonl", ".ndjson"),
+    "pdn-s2": (".json", ".jsonl", ".ndjson"),
+    "pdn-s3": (".json", ".jsonl", ".ndjson"),
 }
 
 

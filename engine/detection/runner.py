@@ -51,7 +51,7 @@ def flag_batch(findings: Iterable[Finding], seen: str) -> GraphBatch:
         )
         for e in f.entities:
             batch.rel("CONCERNS", ("Flag", f.flag_id), (e.label, e.id), prov,
-                      id=f"{f.flag_id}->{e.id}", role=e.role)
+                      rel_id=f"{f.flag_id}->{e.id}", role=e.role)
     return batch
 
 

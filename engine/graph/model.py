@@ -56,6 +56,7 @@ class GraphBatch:
         label: str,
         id: str,
         provenance: Provenance,
+        /,
         on_create: dict[str, PropValue] | None = None,
         **props: PropValue,
     ) -> str:
@@ -69,11 +70,13 @@ class GraphBatch:
         source: tuple[str, str],
         target: tuple[str, str],
         provenance: Provenance,
-        id: str | None = None,
+        /,
+        rel_id: str | None = None,
         **props: PropValue,
     ) -> None:
+        """Add a relationship; ``props`` may use any name but ``rel_id`` (even ``type``)."""
         schema().relationship(type, source[0], target[0])
-        rel_id = id or f"{type}:{source[1]}->{target[1]}"
+        rel_id = rel_id or f"{type}:{source[1]}->{target[1]}"
         self.rels.append(
             RelUpsert(type, source[0], source[1], target[0], target[1], rel_id, _clean(props), provenance)
         )

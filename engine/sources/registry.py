@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.sources import bods, csv_mapped, ftm, ocds, sat69b
+from engine.sources import bods, csv_mapped, ftm, ocds, pdn_s1, pdn_s2, pdn_s3, sat69b
 from engine.sources.base import Source
 
 SOURCES: dict[str, Source] = {
@@ -11,6 +11,9 @@ SOURCES: dict[str, Source] = {
     bods.KIND: bods.SOURCE,
     ftm.KIND: ftm.SOURCE,
     csv_mapped.KIND: csv_mapped.SOURCE,
+    pdn_s1.KIND: pdn_s1.SOURCE,
+    pdn_s2.KIND: pdn_s2.SOURCE,
+    pdn_s3.KIND: pdn_s3.SOURCE,
 }
 
 

@@ -1,0 +1,161 @@
+"""Each pattern on a hand-checked small graph: what it flags, and what it must not."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import engine.detection.patterns as patterns_pkg
+from engine.detection.registry import PATTERNS, PatternSettingsError, default_configs, load_configs
+from tests.detection.factory import G
+
+CFG = default_configs()
+
+
+def run(code: str, g: G) -> list:  # type: ignore[type-arg]
+    return list(PATTERNS[code].find(g.ctx(), CFG[code]))
+
+
+def base() -> G:
+    g = G()
+    g.node("sat", "PublicBody", name="Servicio de Administración Tributaria")
+    g.node("imss", "PublicBody", name="IMSS")
+    g.node("ana", "Person", name="Ana López García")
+    g.node("beto", "Person", name="Alberto Ruiz")
+    g.node("gruas", "Company", name="GRUAS FLETES Y MANIOBRAS SA DE CV", rfc="GFM010122DZ9")
+    g.edge("ana", "HOLDS_POSITION", "sat", role="Directora de Adquisiciones", start="2016-01-01", end="2018-12-31")
+    return g
+
+
+def test_p002_official_owns_supplier_of_own_institution_during_tenure():
+    g = base().edge("ana", "OWNS", "gruas", share=40).award("sat", "gruas", "k1", "2017-06-01")
+    [finding] = run("P002", g)
+    assert finding.severity == "critical"
+    assert "owns 40% of GRUAS" in finding.sentence and "while the post was held" in finding.sentence
+    assert finding.evidence["contracts"][0]["id"] == "k1"
+    assert {e.role for e in finding.entities} >= {"official", "institution", "supplier", "contract"}
+
+
+def test_p002_relative_and_the_negatives():
+    g = base().edge("ana", "FAMILY_OF", "beto", relation="spouse").edge("beto", "DIRECTS", "gruas", role="director")
+    g.award("sat", "gruas", "k1", "2017-06-01")
+    [finding] = run("P002", g)
+    assert finding.severity == "high" and "spouse Alberto Ruiz" in finding.sentence
+    # contract of another institution, or outside the tenure: nothing
+    g2 = base().edge("ana", "OWNS", "gruas", share=10).award("imss", "gruas", "k2", "2017-06-01")
+    assert run("P002", g2) == []
+    g3 = base().edge("ana", "OWNS", "gruas", share=10).award("sat", "gruas", "k3", "2019-06-01")
+    assert run("P002", g3) == []
+
+
+def test_p003_chain_with_effective_share():
+    g = base()
+    g.node("holding", "Company", name="Inversiones Ana SA")
+    g.node("mid", "Company", name="Intermedia SC")
+    g.edge("ana", "OWNS", "holding", share=50).edge("holding", "OWNS", "mid", share=50).edge("mid", "OWNS", "gruas",
+                                                                                                  share=80)
+    g.award("sat", "gruas", "k1", "2017-06-01")
+    [finding] = run("P003", g)
+    assert finding.evidence["effective_share"] == pytest.approx(0.2)
+    assert finding.evidence["path"] == ["ana", "holding", "mid", "gruas"]
+    assert finding.severity == "medium"  # 20% < majority
+    assert run("P002", g) == []  # not a direct tie
+    # longer than max_chain (3): not flagged
+    g.node("top", "Company", name="Top")
+    g2 = base()
+    for a, b in (("ana", "top"), ("top", "holding"), ("holding", "mid"), ("mid", "gruas")):
+        g2.node(a, "Person" if a == "ana" else "Company", name=a).node(b, "Company", name=b)
+        g2.edge(a, "OWNS", b, share=100)
+    g2.edge("ana", "HOLDS_POSITION", "sat", start="2016-01-01")
+    g2.award("sat", "gruas", "k1", "2017-06-01")
+    assert run("P003", g2) == []
+
+
+def test_p004_intervention_for_a_linked_winner():
+    g = base().edge("ana", "OWNS", "gruas", share=5).award("sat", "gruas", "k1", "2017-06-01", process="p1")
+    g.edge("ana", "INTERVENED_IN", "p1", role="evaluadora")
+    [finding] = run("P004", g)
+    assert finding.severity == "critical" and "as evaluadora" in finding.sentence
+    g2 = base().award("sat", "gruas", "k1", "2017-06-01", process="p1").edge("ana", "INTERVENED_IN", "p1")
+    assert run("P004", g2) == []
+
+
+def test_p001_and_p005_sanctions():
+    g = base().award("sat", "gruas", "k1", "2017-06-01")
+    g.node("s69", "Sanction", program="SAT-69B", status="Definitivo", listed_on="2016-05-01")
+    g.edge("s69", "SANCTIONED", "gruas")
+    [p001] = run("P001", g)
+    assert p001.evidence["signed_after_listing"] is True and p001.score == 0.95
+    g.node("s3", "Sanction", program="PDN-S3", type="Inhabilitación", start="2017-01-01", end="2019-01-01",
+           authority="SFP")
+    g.edge("s3", "SANCTIONED", "gruas")
+    [p005] = run("P005", g)
+    assert p005.severity == "critical" and "during a sanction" in p005.sentence
+    g.node("s4", "Sanction", program="PDN-S3", type="Multa", start="2010-01-01", end="2011-01-01")
+    g2 = base().award("sat", "gruas", "k1", "2017-06-01").edge("s4", "SANCTIONED", "gruas")
+    g2.node("s4", "Sanction", program="PDN-S3", type="Multa", start="2010-01-01", end="2011-01-01")
+    assert run("P005", g2) == []
+
+
+def test_p006_shared_director_with_a_sanctioned_company():
+    g = base().award("sat", "gruas", "k1", "2017-06-01")
+    g.node("old", "Company", name="Vieja SA").node("s3", "Sanction", program="PDN-S3", start="2016-01-01")
+    g.edge("s3", "SANCTIONED", "old").edge("beto", "DIRECTS", "old").edge("beto", "DIRECTS", "gruas")
+    [finding] = run("P006", g)
+    assert "Vieja SA" in finding.sentence and "shared controller" in finding.sentence
+
+
+def test_p007_tenderers_sharing_address_and_phone():
+    g = base()
+    g.node("p1", "ContractingProcess", title="Grúas 2017")
+    g.node("a", "Company", name="Uno SA", telephone="55 1234 5678")
+    g.node("b", "Company", name="Dos SA", telephone="(55) 1234-5678")
+    g.node("c", "Company", name="Tres SA", telephone="55 0000 0000")
+    g.node("addr", "Address", name="AV JUAREZ 10")
+    for t in ("a", "b", "c"):
+        g.edge(t, "TENDERED", "p1")
+    g.edge("a", "LOCATED_AT", "addr").edge("b", "LOCATED_AT", "addr")
+    [finding] = run("P007", g)
+    assert {k["kind"] for k in finding.evidence["shared"]} == {"address", "phone"}
+
+
+def test_p008_and_p009():
+    g = base().award("sat", "gruas", "k1", "2001-06-01", amount=5_000_000)  # RFC date 2001-01-22
+    [p008] = run("P008", g)
+    assert p008.evidence["days"] == 130
+    g2 = base()
+    g2.node("addr", "Address", name="Calle 1")
+    for i in range(3):
+        g2.node(f"c{i}", "Company", name=f"C{i}").edge(f"c{i}", "LOCATED_AT", "addr")
+        g2.award("sat", f"c{i}", f"k{i}", "2017-01-01")
+    [p009] = run("P009", g2)
+    assert len(p009.evidence["suppliers"]) == 3
+
+
+SECTIONS = ("What is flagged", "Threshold", "Why it is a red flag", "Source")
+
+
+def test_every_pattern_module_documents_itself():
+    modules = [importlib.import_module(f"engine.detection.patterns.{m.name}")
+               for m in pkgutil.iter_modules(patterns_pkg.__path__)]
+    assert len(modules) == len(PATTERNS)
+    for module in modules:
+        doc = module.__doc__ or ""
+        missing = [s for s in SECTIONS if s not in doc]
+        assert not missing, f"{module.__name__} lacks {missing}"
+
+
+def test_codes_are_stable_and_settings_strict(tmp_path):
+    assert list(PATTERNS) == [f"P00{i}" for i in range(1, 10)]
+    bad = tmp_path / "p.toml"
+    bad.write_text("[P003]\nmax_chian = 4\n")
+    with pytest.raises(PatternSettingsError, match="max_chian"):
+        load_configs(bad)
+    bad.write_text("[P999]\n")
+    with pytest.raises(PatternSettingsError, match="unknown pattern section"):
+        load_configs(bad)
+    good = tmp_path / "ok.toml"
+    good.write_text("[P003]\nmax_chain = 5\n")
+    assert load_configs(good)["P003"].max_chain == 5  # type: ignore[attr-defined]
