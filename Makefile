@@ -28,7 +28,13 @@ test: $(STAMP) $(LINTER)
 	$(BIN)/ruff check engine streams tests
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench --data $(SHARED)/data --out bench
 
 lint: $(STAMP)
