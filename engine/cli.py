@@ -258,6 +258,30 @@ def poll(
     console.print(f"read {report.pages} page(s), {report.seen} record(s); published {report.published} new")
 
 
+generate_app = typer.Typer(help="Generate realistic, seeded test data.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+
+@generate_app.command("scenario")
+def generate_scenario_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the scenario to.")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same files.")] = 1,
+    ocds: Annotated[Path, typer.Option(help="Real OCDS files whose buyers and suppliers the scenario uses.")] = Path(
+        "../shared/data/ocds"),
+) -> None:
+    """Write PDN S1/S2/S3 files (and a BODS chain) with planted conflicts, and truth.jsonl."""
+    from engine.scenario import generate_scenario
+
+    if not ocds.is_dir():
+        err.print(f"[red]no OCDS folder at {ocds}[/red] (the scenario is built on the real buyers and suppliers)")
+        raise typer.Exit(2)
+    summary = generate_scenario(seed, out, ocds).summary()
+    conflicts = sum(summary["conflicts"].values())
+    console.print(f"scenario seed {seed}: {summary['officials']} officials ({summary['innocents']} innocent), "
+                  f"{conflicts} planted conflict(s) {summary['conflicts']}")
+    console.print(f"written to {out} (truth in {out / 'truth.jsonl'})")
+
+
 # -- detection and flags ---------------------------------------------------------------------
 @app.command()
 def detect(

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from engine.canonical import CanonicalRecord
 from engine.graph.model import GraphBatch
 from engine.graph.store import GraphStore
-from engine.linking import Resolver, record_to_graph
+from engine.linking import Resolver, record_to_graph, store_aliases
 from engine.sources import get_source
 from engine.sources.base import H_ERROR, RecordContext, RecordError, RecordSkipped
 
@@ -130,10 +130,11 @@ def link(store: GraphStore, resolver: Resolver, items: list[Incoming]) -> Ingest
     """Stage 2: canonical records → resolved entities, mentions and relations in the graph."""
     result = IngestResult()
     good: list[tuple[Incoming, GraphBatch]] = []
+    aliases = store_aliases(store)
     for item in items:
         try:
             record = CanonicalRecord.model_validate_json(item.value)
-            good.append((item, record_to_graph(record, resolver)))
+            good.append((item, record_to_graph(record, resolver, aliases)))
         except ValidationError as exc:
             result.dead.append(DeadLetter(item, "link", _validation_reason(exc)))
         except ValueError as exc:

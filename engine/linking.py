@@ -12,12 +12,16 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from engine.canonical import RESOLVABLE, CanonicalRecord, EntityMention
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
+from engine.graph import cypher
 from engine.graph.model import GraphBatch, Provenance
+from engine.graph.store import GraphStore
+from engine.sources.ocds import fold_alias
 
 
 @dataclass
@@ -52,10 +56,14 @@ def strong_key(mention: EntityMention) -> tuple[str, str] | None:
 
 
 class KeyResolver:
-    """Identifiers first, then the exact normalised name within the same schema."""
+    """Identifiers first, then the exact normalised name within the same schema.
+
+    Public bodies are resolved by name even when a source gives them a code: budget-unit
+    codes (MX-CPA) are OCDS's, declarations and sanctions name the institution only.
+    """
 
     def resolve(self, mention: EntityMention, record: CanonicalRecord) -> Resolution:
-        strong = strong_key(mention)
+        strong = strong_key(mention) if (mention.schema_ != "PublicBody" or not mention.name) else None
         if strong is not None:
             return Resolution(strong[0], "key", 1.0, [strong[1]])
         folded = fold_name(mention.name or "")
@@ -64,7 +72,26 @@ class KeyResolver:
                           [f"no identifier; exact normalised name {folded!r}"])
 
 
-def record_to_graph(record: CanonicalRecord, resolver: Resolver) -> GraphBatch:
+Aliases = Callable[[str, str], "str | None"]
+
+
+def store_aliases(store: GraphStore) -> Aliases:
+    """Look up a process by another number it is known by (an award id, a contract id)."""
+    cache: dict[str, str | None] = {}
+
+    def lookup(label: str, alias: str) -> str | None:
+        if label != "ContractingProcess":
+            return None
+        folded = fold_alias(alias)
+        if cache.get(folded) is None:
+            rows = store.run(cypher.PROCESS_BY_ALIAS, {"alias": folded})
+            cache[folded] = rows[0]["id"] if rows else None
+        return cache[folded]
+
+    return lookup
+
+
+def record_to_graph(record: CanonicalRecord, resolver: Resolver, aliases: Aliases | None = None) -> GraphBatch:
     prov = Provenance(record.source, record.record_id, record.published_at)
     batch = GraphBatch()
     entity_of: dict[str, tuple[str, str]] = {}
@@ -75,6 +102,8 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver) -> GraphBatch:
         if mention.schema_ in RESOLVABLE:
             res = resolver.resolve(mention, record)
             entity_id = res.entity_id
+            if mention.key and mention.key != entity_id:
+                props.setdefault("identifier", mention.key)
             mention_id = record.mention_id(mention.ref)
             batch.node(
                 "Mention", mention_id, prov,
@@ -88,7 +117,16 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver) -> GraphBatch:
                       score=res.score, decision=res.decision, explanation=res.explanation)
         else:
             entity_id = mention.key or ""
-            batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
+            folio = mention.props.get("folio")
+            if aliases is not None and isinstance(folio, str) and not entity_id.startswith("ocds:"):
+                found = aliases(mention.schema_, folio)
+                if found is None:  # not known yet: the reconcile job merges it once it is
+                    batch.node(mention.schema_, entity_id, prov, name=mention.name, alias=fold_alias(folio), **props)
+                else:
+                    entity_id = found
+                    batch.node(mention.schema_, entity_id, prov, **props)
+            else:
+                batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
         entity_of[mention.ref] = (mention.schema_, entity_id)
     for rel in record.relations:
         src, dst = entity_of[rel.source], entity_of[rel.target]

@@ -17,6 +17,7 @@ from engine.detection.context import DetectionContext
 from engine.detection.registry import default_configs, get_patterns
 from engine.graph import cypher
 from engine.graph.export import Exporter
+from engine.graph.merge import reconcile_processes
 from engine.graph.model import GraphBatch, Provenance
 from engine.graph.store import GraphStore
 
@@ -74,6 +75,7 @@ def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partitio
     exported into NetworkX on its own, so no process holds the whole graph."""
     started = time.perf_counter()
     report = DetectionReport(findings={p.code: 0 for p in get_patterns(codes)})
+    reconcile_processes(store)
     exporter = Exporter(store)
     buyers = exporter.ids("PublicBody")
     found: dict[str, Finding] = {}

@@ -100,3 +100,57 @@ def parse_curp(raw: object) -> CURP | None:
     except ValidationError:
         ok = False
     return CURP(value, ok)
+
+
+# --- what an RFC says about a name --------------------------------------------------------
+# The SAT builds the first letters of an RFC from the name (persons: paternal surname's
+# first letter and first inner vowel, maternal surname's first letter, given name's first
+# letter; companies: initials of the first words) and the next six digits from the birth
+# or incorporation date. Agreement is evidence that a mention with an RFC and one without
+# are the same; disagreement is evidence against.
+
+_RFC_SKIP_WORDS = frozenset(
+    {"DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "EN", "A", "AL", "PARA", "POR", "CON", "MC", "MAC", "VAN", "VON",
+     "COMPANIA", "CIA", "SOCIEDAD", "SOC", "COOPERATIVA", "COOP", "THE", "OF", "AND"}
+)
+_VOWELS = "AEIOU"
+
+
+def rfc_person_letters(given: str, paternal: str, maternal: str) -> str:
+    """The four letters the SAT derives from a person's folded name parts ("" if too little is known)."""
+    given_words = [w for w in given.split() if w not in _RFC_SKIP_WORDS]
+    if len(given_words) > 1 and given_words[0] in {"JOSE", "J", "MARIA", "MA"}:
+        given_words = given_words[1:]
+    pat = [w for w in paternal.split() if w not in _RFC_SKIP_WORDS]
+    mat = [w for w in maternal.split() if w not in _RFC_SKIP_WORDS]
+    if not given_words or not pat:
+        return ""
+    p, g = pat[0].replace("Ñ", "X"), given_words[0].replace("Ñ", "X")
+    if not mat:
+        return (p[:2] + g[:2]).ljust(4, "X")
+    vowel = next((ch for ch in p[1:] if ch in _VOWELS), "X")
+    return p[0] + vowel + mat[0][0].replace("Ñ", "X") + g[0]
+
+
+def rfc_company_letters(name: str) -> str:
+    """The three letters the SAT derives from a company's folded name without legal form."""
+    words = [w.replace("Ñ", "X") for w in name.split() if w not in _RFC_SKIP_WORDS]
+    if not words:
+        return ""
+    if len(words) >= 3:
+        return words[0][0] + words[1][0] + words[2][0]
+    if len(words) == 2:
+        return words[0][0] + words[1][:2]
+    return words[0][:3].ljust(3, "X")
+
+
+def with_check_digit(rfc_without_digit: str) -> str:
+    """Complete an 11- or 12-character RFC stem with its check digit (for generated test data)."""
+    stem = rfc_without_digit.upper()
+    return stem + _rfc.calc_check_digit(stem)
+
+
+def curp_with_check_digit(curp_without_digit: str) -> str:
+    """Complete a 17-character CURP stem with its check digit (for generated test data)."""
+    stem = curp_without_digit.upper()
+    return stem + _curp.calc_check_digit(stem)

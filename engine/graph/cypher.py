@@ -73,6 +73,16 @@ NODE_IDS_BY_LABEL = Statement(
     ("label",),
 )
 
+PROCESS_BY_ALIAS = Statement(
+    "process_by_alias",
+    """MATCH (p:ContractingProcess)
+WHERE $alias IN p.aliases
+RETURN p.id AS id
+ORDER BY id
+LIMIT 1""",
+    ("alias",),
+)
+
 # -- flags ---------------------------------------------------------------------------------
 UNPUBLISHED_FLAGS = Statement(
     "unpublished_flags",
@@ -109,6 +119,14 @@ SET_FLAG_STATUS = Statement(
 SET f.status = $status, f.status_note = $note, f.status_at = $at
 RETURN f.id AS id""",
     ("id", "status", "note", "at"),
+)
+
+FLAG_ENTITIES = Statement(
+    "flag_entities",
+    """MATCH (f:Flag)-[c:CONCERNS]->(e)
+RETURN f.id AS flag, f.pattern AS pattern, f.sentence AS sentence, c.role AS role, e.id AS entity,
+       e.rfc AS rfc, e.curp AS curp
+ORDER BY flag""",
 )
 
 # -- subscriptions and deliveries ------------------------------------------------------------

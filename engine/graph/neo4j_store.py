@@ -57,8 +57,9 @@ CLEAR = Statement("clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIO
 def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
     from engine.graph.export import export_statements
+    from engine.graph.merge import merge_statements
 
-    return schema_statements() + cypher.portable_statements() + export_statements() + [CLEAR]
+    return schema_statements() + cypher.portable_statements() + export_statements() + merge_statements() + [CLEAR]
 
 
 class Neo4jStore:

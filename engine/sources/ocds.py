@@ -164,6 +164,7 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         else None,
         date=_iso(release.get("date")),
         publisher=text(_object(package.get("publisher")).get("name")),
+        aliases=process_aliases(release),
     )
 
     # Buyers: the release's buyer, parties in a buyer role, and contract-level buyers.
@@ -212,6 +213,19 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         if "supplier" in _roles(party):
             _party(rec, party, parties, "Company")
     return rec.build()
+
+
+def process_aliases(release: dict[str, Any]) -> list[str]:
+    """Other numbers a process is known by (tender, award and contract ids), folded, so
+    that a record naming the procedure by its folio (PDN S2) finds the OCDS process."""
+    ids = [_object(release.get("tender")).get("id")]
+    ids += [a.get("id") for a in _objects(release.get("awards"))]
+    ids += [c.get("id") for c in _objects(release.get("contracts"))]
+    return sorted({fold_alias(str(i)) for i in ids if i not in (None, "")})
+
+
+def fold_alias(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", value.upper()).strip("-")
 
 
 def _contract(

@@ -82,7 +82,9 @@ def test_normalize_real_release_links_buyer_process_contract_supplier():
     graph = record_to_graph(record, KeyResolver())
     labels = {(n.label, n.id) for n in graph.nodes}
     assert ("ContractingProcess", "ocds:ocds-07smqs-1035") in labels
-    assert ("PublicBody", "mx-cpa:06E00") in labels
+    buyer = next(n for n in graph.nodes if n.label == "PublicBody")
+    assert buyer.props["identifier"] == "mx-cpa:06E00"
+    assert buyer.props["name"] == "Servicio de Administración Tributaria"
     assert ("Company", "mx-rfc:GFM010122DZ9") in labels
     rels = {(r.type, r.source_id, r.target_id) for r in graph.rels}
     assert ("SUPPLIES", "mx-rfc:GFM010122DZ9", "ocds:ocds-07smqs-1035/contract/201706013146") in rels

@@ -1,0 +1,246 @@
+"""Comparison functions: one per field family, one signature, a level, a score and a reason.
+
+Each function states one fact about a pair of records. It returns ``None`` when the fact
+cannot be checked (a field is missing on one side), else a :class:`Comparison` whose
+``level`` picks a Fellegi-Sunter weight (see ``model.py``), whose ``score`` in [0, 1] is
+the similarity, and whose ``detail`` a reviewer can read. ``COMPARISONS`` is the table
+of algorithms, per kind of entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from engine.entity_resolution import fuzzy
+from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
+from engine.entity_resolution.persons import PersonName
+from engine.entity_resolution.records import Record
+
+__all__ = ["Comparison", "COMPARISONS", "Comparator"]
+
+
+class Comparison(NamedTuple):
+    level: str
+    score: float
+    detail: str
+
+
+Comparator = Callable[[Record, Record], "Comparison | None"]
+
+
+def _best_readings(a: Record, b: Record) -> tuple[PersonName, PersonName]:
+    """The pair of name readings that agree best, when a name's word order was unclear."""
+    if len(a.persons) == 1 and len(b.persons) == 1:
+        return a.persons[0], b.persons[0]
+    return max(
+        ((x, y) for x in a.persons for y in b.persons),
+        key=lambda p: fuzzy.ratio(p[0].paternal, p[1].paternal) + fuzzy.ratio(p[0].given, p[1].given),
+    )
+
+
+def given_name(a: Record, b: Record) -> Comparison | None:
+    """The given names agree."""
+    if not a.persons or not b.persons:
+        return None
+    x, y = _best_readings(a, b)
+    if not x.given or not y.given:
+        return None
+    if x.given == y.given:
+        return Comparison("exact", 1.0, f"same given names {x.given}")
+    score = fuzzy.jaro_winkler(x.given, y.given)
+    wx, wy = set(x.given.split()), set(y.given.split())
+    if wx <= wy or wy <= wx or x.first_given == y.first_given:
+        return Comparison("compatible", score, f"given names {x.given} / {y.given} share a name")
+    if score >= 0.92:
+        return Comparison("fuzzy", score, f"given names {x.given} / {y.given} nearly equal")
+    if min(len(x.given), len(y.given)) == 1 and x.given[0] == y.given[0]:
+        return Comparison("initial", score, f"initial {x.given[0]} agrees")
+    if score >= 0.8:
+        return Comparison("weak", score, f"given names {x.given} / {y.given} alike")
+    return Comparison("different", score, f"given names differ: {x.given} / {y.given}")
+
+
+def surnames(a: Record, b: Record) -> Comparison | None:
+    """The paternal and maternal surnames agree, each in its own place."""
+    if not a.persons or not b.persons:
+        return None
+    x, y = _best_readings(a, b)
+    if not x.paternal or not y.paternal:
+        return None
+    sim_p = fuzzy.jaro_winkler(x.paternal, y.paternal)
+    if not x.maternal or not y.maternal:
+        if x.paternal == y.paternal:
+            return Comparison("paternal_exact", 1.0, f"same surname {x.paternal}")
+        if sim_p >= 0.9:
+            return Comparison("paternal_fuzzy", sim_p, f"surnames {x.paternal} / {y.paternal} nearly equal")
+        return Comparison("different", sim_p, f"surnames differ: {x.paternal} / {y.paternal}")
+    if x.paternal == y.paternal and x.maternal == y.maternal:
+        return Comparison("exact", 1.0, f"same surnames {x.paternal} {x.maternal}")
+    if x.paternal == y.maternal and x.maternal == y.paternal:
+        return Comparison("swapped", 0.0, f"surnames swapped: {x.paternal} {x.maternal} / {y.paternal} {y.maternal}")
+    sim_m = fuzzy.jaro_winkler(x.maternal, y.maternal)
+    pair = f"{x.paternal} {x.maternal} / {y.paternal} {y.maternal}"
+    if sim_p >= 0.9 and sim_m >= 0.9:
+        return Comparison("fuzzy", (sim_p + sim_m) / 2, f"surnames nearly equal: {pair}")
+    if sim_p >= 0.9:
+        return Comparison("maternal_differs", sim_m, f"maternal surnames differ: {pair}")
+    if sim_m >= 0.9:
+        return Comparison("paternal_differs", sim_p, f"paternal surnames differ: {pair}")
+    return Comparison("different", (sim_p + sim_m) / 2, f"surnames differ: {pair}")
+
+
+def company_name(a: Record, b: Record) -> Comparison | None:
+    """The company names agree, allowing for CompraNet's truncation and for typos."""
+    if a.company is None or b.company is None or not a.name or not b.name:
+        return None
+    x, y = sorted((a.name, b.name), key=len)
+    if x == y or x.replace(" ", "") == y.replace(" ", ""):
+        return Comparison("exact", 1.0, f"same name {y}")
+    sx, sy = a.company.significant, b.company.significant
+    if sx == sy:
+        return Comparison("exact", 1.0, f"same words {' '.join(sx)}")
+    if len(x) >= 10 and y.startswith(x):
+        if y[len(x)] == " ":
+            return Comparison("prefix_words", len(x) / len(y), f"{x!r} is the start of {y!r}")
+        level = "truncated" if len(x) >= 20 else "truncated_short"
+        return Comparison(level, len(x) / len(y), f"{x!r} looks like {y!r} cut short")
+    score = fuzzy.ratio(x, y)
+    if len(x) >= 12 and len(y) > len(x) + 2 and (head := fuzzy.ratio(x, y[: len(x)])) >= 0.9 and head > score:
+        return Comparison("truncated_typo", head, f"{x!r} looks like {y!r} cut short, with typos")
+    for level, floor in (("fuzzy_high", 0.93), ("fuzzy", 0.85), ("weak", 0.7)):
+        if score >= floor:
+            return Comparison(level, score, f"names {x!r} / {y!r} {round(score * 100)}% alike")
+    return Comparison("different", score, f"names differ: {x!r} / {y!r}")
+
+
+_FORM_FAMILY = {"SA_DE_CV": "SA", "SAPI_DE_CV": "SAPI", "SAB_DE_CV": "SAB", "S_DE_RL_DE_CV": "S_DE_RL",
+                "SPR_DE_RL_DE_CV": "SPR_DE_RL", "SC_DE_RL_DE_CV": "SC_DE_RL", "SAS_DE_CV": "SAS"}
+
+
+def legal_form(a: Record, b: Record) -> Comparison | None:
+    """Both names carry the same legal form (S.A. de C.V., S.C., ...)."""
+    if a.company is None or b.company is None or not a.company.legal_form or not b.company.legal_form:
+        return None
+    x, y = a.company.legal_form, b.company.legal_form
+    if x == y:
+        return Comparison("same", 1.0, f"same legal form {x}")
+    fx, fy = _FORM_FAMILY.get(x.removesuffix("_SOFOM"), x), _FORM_FAMILY.get(y.removesuffix("_SOFOM"), y)
+    if fx == fy or a.company.truncated_form or b.company.truncated_form:
+        return Comparison("compatible", 0.5, f"legal forms {x} / {y} compatible")
+    return Comparison("different", 0.0, f"legal forms differ: {x} / {y}")
+
+
+def _identifier(x, y, label: str) -> Comparison | None:
+    if x is None or y is None:
+        return None
+    if x.value == y.value:
+        if x.checksum_ok and y.checksum_ok:
+            return Comparison("same_valid", 1.0, f"same valid {label} {x.value}")
+        return Comparison("same", 1.0, f"same {label} {x.value} (check digit wrong)")
+    if x.checksum_ok and y.checksum_ok:
+        return Comparison("different_valid", 0.0, f"two valid {label}s: {x.value} / {y.value}")
+    if fuzzy.levenshtein_distance(x.value, y.value) <= 1:
+        return Comparison("near", 0.9, f"{label}s {x.value} / {y.value} one character apart")
+    return Comparison("different", 0.0, f"{label}s differ: {x.value} / {y.value}")
+
+
+def rfc(a: Record, b: Record) -> Comparison | None:
+    """The RFCs are the same; a wrong check digit makes agreement weaker, not void."""
+    return _identifier(a.rfc, b.rfc, "RFC")
+
+
+def curp(a: Record, b: Record) -> Comparison | None:
+    """The CURPs are the same; a wrong check digit makes agreement weaker, not void."""
+    return _identifier(a.curp, b.curp, "CURP")
+
+
+def _stem(r: Record) -> str:
+    """Letters and date that an RFC or CURP spells, or '' (persons: 10 characters, companies: 9)."""
+    if r.rfc is not None:
+        return r.rfc.value[:10] if r.rfc.kind == "person" else r.rfc.value[:9]
+    return r.curp.value[:10] if r.curp is not None else ""
+
+
+def _spelled(r: Record) -> set[str]:
+    """The identifier stems this record's name (and date, when known) would give."""
+    if r.company is not None:
+        letters = {rfc_company_letters(r.company.name)}
+    else:
+        letters = {rfc_person_letters(p.given, p.paternal, p.maternal) for p in r.persons}
+    letters.discard("")
+    day = r.birth_date.strftime("%y%m%d") if r.birth_date else ""
+    return {x + day for x in letters}
+
+
+def identifier_name(a: Record, b: Record) -> Comparison | None:
+    """One side's RFC or CURP spells the other side's name and date (or agrees with its RFC/CURP)."""
+    sa, sb = _stem(a), _stem(b)
+    if sa and sb:
+        if (a.rfc is not None and b.rfc is not None) or (a.curp is not None and b.curp is not None):
+            return None  # the identifiers themselves are compared
+        return Comparison("agrees", 1.0, f"RFC and CURP agree on {sa}") if sa == sb else Comparison(
+            "conflicts", 0.0, f"RFC and CURP disagree: {sa} / {sb}")
+    stem, other = (sa, b) if sa else (sb, a)
+    if not stem:
+        return None
+    spelled = _spelled(other)
+    if not spelled:
+        return None
+    letters = len(stem) - 6
+    if stem in spelled:
+        return Comparison("letters_and_date", 1.0, f"identifier {stem} spells the other's name and date")
+    if any(s[:letters] == stem[:letters] for s in spelled):
+        level = "letters_date_differs" if other.birth_date else "letters"
+        return Comparison(level, 0.7, f"identifier {stem} spells the other's name")
+    if other.birth_date and any(s[letters:] == stem[letters:] for s in spelled):
+        return Comparison("date", 0.4, f"identifier {stem} has the other's date, not its name")
+    return Comparison("conflicts", 0.0, f"identifier {stem} does not spell {other.name!r}")
+
+
+def birth_date(a: Record, b: Record) -> Comparison | None:
+    """The birth (or incorporation) dates agree, allowing for one mistyped part."""
+    x, y = a.birth_date, b.birth_date
+    if x is None or y is None:
+        return None
+    if x == y:
+        return Comparison("exact", 1.0, f"same date {x.isoformat()}")
+    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
+    if same == 2 or (x.year == y.year and x.month == y.day and x.day == y.month):
+        return Comparison("close", 0.66, f"dates {x.isoformat()} / {y.isoformat()} differ in one part")
+    return Comparison("different", 0.0, f"dates differ: {x.isoformat()} / {y.isoformat()}")
+
+
+def address(a: Record, b: Record) -> Comparison | None:
+    """The addresses agree (postcode, words)."""
+    if a.address is None or b.address is None or not a.address.text or not b.address.text:
+        return None
+    score = fuzzy.token_set_ratio(a.address.text, b.address.text)
+    if score >= 0.97:
+        return Comparison("exact", score, "same address")
+    if score >= 0.85:
+        return Comparison("high", score, f"addresses {round(score * 100)}% alike")
+    if score >= 0.6 or (a.address.postcode and a.address.postcode == b.address.postcode):
+        return Comparison("medium", score, f"addresses partly alike ({round(score * 100)}%)")
+    return Comparison("different", score, "addresses differ")
+
+
+def country(a: Record, b: Record) -> Comparison | None:
+    """Both mentions name the same country."""
+    if not a.country or not b.country:
+        return None
+    if a.country == b.country:
+        return Comparison("same", 1.0, f"same country {a.country}")
+    return Comparison("different", 0.0, f"countries differ: {a.country} / {b.country}")
+
+
+COMPARISONS: dict[str, dict[str, Comparator]] = {
+    "person": {
+        "given_name": given_name, "surnames": surnames, "rfc": rfc, "curp": curp,
+        "identifier_name": identifier_name, "birth_date": birth_date, "address": address, "country": country,
+    },
+    "company": {
+        "company_name": company_name, "legal_form": legal_form, "rfc": rfc, "identifier_name": identifier_name,
+        "birth_date": birth_date, "address": address, "country": country,
+    },
+}

@@ -1,0 +1,98 @@
+"""Mentions as they arrive, and the prepared record every later stage reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+
+from engine.entity_resolution.addresses import Address, parse_address
+from engine.entity_resolution.companies import CompanyName, parse_company_name
+from engine.entity_resolution.identifiers import CURP, RFC, parse_curp, parse_rfc
+from engine.entity_resolution.persons import PersonName, readings
+from engine.entity_resolution.text import fold
+
+__all__ = ["Mention", "Record", "prepare"]
+
+KINDS = ("person", "company")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One source record's view of a person or company: the stable input of resolution."""
+
+    id: str
+    kind: str
+    name: str
+    rfc: str | None = None
+    curp: str | None = None
+    birth_date: str | None = None  # ISO date: birth (people) or incorporation (companies)
+    address: str | None = None
+    country: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Mention:
+        kind = data.get("kind", "")
+        if kind not in KINDS:
+            raise ValueError(f"mention {data.get('id')!r}: kind must be one of {KINDS}, not {kind!r}")
+        return cls(
+            id=str(data["id"]), kind=kind, name=str(data.get("name") or ""),
+            rfc=data.get("rfc") or None, curp=data.get("curp") or None,
+            birth_date=str(data["birth_date"]) if data.get("birth_date") else None,
+            address=data.get("address") or None, country=data.get("country") or None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A mention normalised for blocking and comparison."""
+
+    mention: Mention
+    name: str  # folded; for companies without the legal form
+    company: CompanyName | None
+    persons: tuple[PersonName, ...]
+    rfc: RFC | None
+    curp: CURP | None
+    birth_date: date | None
+    address: Address | None
+    country: str
+    keys: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.mention.id
+
+    @property
+    def kind(self) -> str:
+        return self.mention.kind
+
+
+def _date(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    digits = raw.strip()[:10]
+    try:
+        if len(digits) == 8 and digits.isdigit():
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        return date.fromisoformat(digits)
+    except ValueError:
+        return None
+
+
+def prepare(mention: Mention) -> Record:
+    """Normalise every field of a mention and compute its blocking keys."""
+    from engine.entity_resolution.blocking import keys_for
+
+    company = parse_company_name(mention.name) if mention.kind == "company" else None
+    persons = readings(mention.name) if mention.kind == "person" else ()
+    name = company.name if company else (persons[0].full if persons else fold(mention.name))
+    record = Record(
+        mention=mention, name=name, company=company, persons=persons,
+        rfc=parse_rfc(mention.rfc), curp=parse_curp(mention.curp), birth_date=_date(mention.birth_date),
+        address=parse_address(mention.address) if mention.address else None,
+        country=fold(mention.country or ""),
+    )
+    return replace(record, keys=keys_for(record))

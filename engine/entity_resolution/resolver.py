@@ -1,0 +1,246 @@
+"""Incremental resolution: one mention at a time against everything already known.
+
+Above the match threshold a mention joins the best entity, and any other entity it also
+matches is merged into the oldest of them; between the thresholds it becomes a new
+entity with a *possible* link queued for review; below, a new entity. Two valid,
+different RFCs (or CURPs) never share an entity, and a reviewer's judgment beats any
+score. Every change is returned as an event dict for the caller to publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES
+from engine.entity_resolution.model import Model, Scored
+from engine.entity_resolution.records import Mention, Record, prepare
+from engine.entity_resolution.store import Entity, Judgment, MemoryStore, ResolverStore, add_member
+
+__all__ = ["Resolver", "Resolution", "entity_id_for"]
+
+MAX_POSTING = 3000  # a name key shared by more entities than this says too little to follow
+MAX_CANDIDATES = 25  # entities scored per mention, those sharing most keys first
+MAX_MEMBERS = 12  # mentions of one entity compared with a new mention
+STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, however well another matches
+
+
+def entity_id_for(kind: str, seed: str) -> str:
+    """A deterministic entity id, so that replaying a topic rebuilds the same ids."""
+    return f"er-{kind[0]}-{hashlib.sha1(seed.encode()).hexdigest()[:16]}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    mention_id: str
+    entity_id: str
+    decision: str  # "match" | "possible" | "new" | "judged" | "known"
+    score: float
+    explanation: str
+    possible_entity_id: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Resolver:
+    """Resolve mentions one by one; the same class serves the stream and the batch."""
+
+    def __init__(self, store: ResolverStore | None = None, model: Model | None = None) -> None:
+        self.store: ResolverStore = store if store is not None else MemoryStore()
+        self.model = model or Model.load()
+        self.review_queue: list[dict[str, Any]] = []
+
+    # --- resolving -----------------------------------------------------------------------
+
+    def resolve(self, mention: Mention | dict[str, Any]) -> Resolution:
+        m = mention if isinstance(mention, Mention) else Mention.from_dict(mention)
+        known = self.store.entity_of(m.id)
+        if known is not None:
+            return Resolution(m.id, self.store.redirect(known), "known", 1.0, "mention already resolved")
+        record = prepare(m)
+        same, not_same = self._judged(record.id)
+        scored: list[tuple[float, int, str, Scored | None]] = []
+        for entity_id in self._candidates(record, same):
+            entity = self.store.entity(entity_id)
+            if entity is None or entity.kind != record.kind or entity_id in not_same:
+                continue
+            if self._conflicts(record, entity) or not_same & set(entity.members):
+                continue
+            if entity_id in same or same & set(entity.members):
+                scored.append((float("inf"), entity.created, entity_id, None))
+                continue
+            best = self._score_entity(record, entity)
+            if best.weight < STRONG_AGAINST:
+                continue
+            scored.append((best.weight, entity.created, entity_id, best))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]
+        if matched:
+            return self._join(record, matched)
+        entity_id = entity_id_for(record.kind, record.id)
+        events = self._create(record, entity_id)
+        if scored and scored[0][0] >= self.model.possible_weight(record.kind):
+            _, _, other, best = scored[0]
+            prob = best.probability if best else 1.0
+            explanation = best.explain() if best else ""
+            item = {"mention_id": record.id, "entity_id": entity_id, "candidate_entity_id": other, "score": prob,
+                    "explanation": explanation}
+            self.review_queue.append(item)
+            events.append({"type": "possible_match", **item})
+            return Resolution(record.id, entity_id, "possible", prob, explanation, other, events)
+        top = scored[0][3] if scored else None
+        prob = top.probability if top else 0.0
+        why = f"best candidate {prob:.2f}: {top.explain()}" if top else "no candidate"
+        return Resolution(record.id, entity_id, "new", prob, why, None, events)
+
+    def _judged(self, node_id: str) -> tuple[set[str], set[str]]:
+        same, not_same = set(), set()
+        for j in self.store.judgments_of(node_id):
+            other = j.b if j.a == node_id else j.a
+            resolved = self.store.entity_of(other) or other
+            (same if j.same else not_same).update({other, self.store.redirect(resolved)})
+        return same, not_same
+
+    def _candidates(self, record: Record, forced: set[str]) -> list[str]:
+        counts: Counter[str] = Counter()
+        for key in record.keys:
+            strong = key[2:].startswith(IDENTIFIER_PREFIXES)
+            if not strong and self.store.posting_size(key) > MAX_POSTING:
+                continue
+            weight = 3 if strong else 1
+            for entity_id in self.store.postings(key):
+                counts[entity_id] += weight
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+        out = [e for e, _ in ranked]
+        for node in forced:
+            entity_id = self.store.redirect(self.store.entity_of(node) or node)
+            if entity_id not in counts:
+                out.append(entity_id)
+        return out
+
+    def _score_entity(self, record: Record, entity: Entity) -> Scored:
+        """The best-matching member's score, or the worst one's if some member is clearly someone else."""
+        best: Scored | None = None
+        worst: Scored | None = None
+        members = entity.members if len(entity.members) <= MAX_MEMBERS else (
+            entity.members[: MAX_MEMBERS // 2] + entity.members[-MAX_MEMBERS // 2 :])
+        for mention_id in members:
+            other = self.store.mention(mention_id)
+            if other is None:
+                continue
+            s = self.model.score(record, other)
+            if best is None or s.weight > best.weight:
+                best = s
+            if worst is None or s.weight < worst.weight:
+                worst = s
+        assert best is not None and worst is not None
+        return worst if worst.weight < STRONG_AGAINST else best
+
+    @staticmethod
+    def _conflicts(record: Record, entity: Entity) -> bool:
+        """A valid identifier of the record differs from a valid one of the entity."""
+        if record.rfc is not None and record.rfc.checksum_ok and entity.rfcs and record.rfc.value not in entity.rfcs:
+            return True
+        return bool(record.curp is not None and record.curp.checksum_ok and entity.curps
+                    and record.curp.value not in entity.curps)
+
+    def _create(self, record: Record, entity_id: str) -> list[dict[str, Any]]:
+        entity = Entity(entity_id, record.kind, self.store.next_sequence())
+        add_member(self.store, entity, record)
+        self.store.put_entity(entity)
+        return [{"type": "entity_created", "entity_id": entity_id, "mention_id": record.id}]
+
+    def _join(self, record: Record, matched: list[tuple[float, int, str, Scored | None]]) -> Resolution:
+        _, _, target_id, best = matched[0]
+        prob = best.probability if best else 1.0
+        target = self.store.entity(target_id)
+        assert target is not None
+        add_member(self.store, target, record)
+        decision = "judged" if best is None else "match"
+        explanation = "a reviewer judged them the same" if best is None else best.explain()
+        events: list[dict[str, Any]] = [{"type": "mention_linked", "entity_id": target_id, "mention_id": record.id,
+                                         "score": prob, "explanation": explanation}]
+        survivor = target
+        for _, _, other_id, _ in matched[1:]:
+            other = self.store.entity(self.store.redirect(other_id))
+            if other is not None and other.id != survivor.id and self.compatible(survivor, other):
+                survivor, merge_events = self.merge(survivor.id, other.id, reason=f"both match mention {record.id}")
+                events += merge_events
+        return Resolution(record.id, survivor.id, decision, prob, explanation, None, events)
+
+    # --- merging, splitting, judging ------------------------------------------------------------
+
+    def compatible(self, a: Entity, b: Entity) -> bool:
+        """Two entities may merge: no conflicting valid identifiers and no reviewer said otherwise."""
+        if a.kind != b.kind:
+            return False
+        if (a.rfcs and b.rfcs and a.rfcs != b.rfcs) or (a.curps and b.curps and a.curps != b.curps):
+            return False
+        nodes_b = {b.id, *b.members}
+        for node in (a.id, *a.members):
+            for j in self.store.judgments_of(node):
+                if not j.same and (j.a in nodes_b or j.b in nodes_b):
+                    return False
+        return True
+
+    def merge(self, a_id: str, b_id: str, reason: str) -> tuple[Entity, list[dict[str, Any]]]:
+        """Merge two entities; the older one (then the smaller id) keeps its id."""
+        a, b = self.store.entity(a_id), self.store.entity(b_id)
+        assert a is not None and b is not None
+        survivor, absorbed = sorted((a, b), key=lambda e: (e.created, e.id))
+        for mention_id in absorbed.members:
+            record = self.store.mention(mention_id)
+            assert record is not None
+            self.store.unindex(record.keys, absorbed.id)
+            add_member(self.store, survivor, record)
+        self.store.delete_entity(absorbed.id, survivor.id)
+        self.store.put_entity(survivor)
+        return survivor, [{"type": "entities_merged", "entity_id": survivor.id, "merged_entity_id": absorbed.id,
+                           "mention_ids": list(absorbed.members), "reason": reason}]
+
+    def split(self, entity_id: str, mention_id: str, reason: str) -> list[dict[str, Any]]:
+        """Take one mention out of its entity into a new one; the entity keeps its id."""
+        entity = self.store.entity(entity_id)
+        record = self.store.mention(mention_id)
+        assert entity is not None and record is not None
+        if entity.members == [mention_id]:
+            return []
+        rest = [self.store.mention(m) for m in entity.members if m != mention_id]
+        self.store.unindex(record.keys, entity.id)
+        entity.members, entity.rfcs, entity.curps = [], set(), set()
+        for other in rest:
+            assert other is not None
+            add_member(self.store, entity, other)
+        self.store.put_entity(entity)
+        new_id = entity_id_for(record.kind, f"{mention_id}#split{self.store.next_sequence()}")
+        self._create(record, new_id)
+        return [{"type": "entity_split", "entity_id": entity.id, "new_entity_id": new_id, "mention_ids": [mention_id],
+                 "reason": reason}]
+
+    def judge(self, a: str, b: str, same: bool, author: str = "") -> list[dict[str, Any]]:
+        """Record that two mentions (or entities) are or are not the same, and apply it now.
+
+        The judgment is kept: a mention that arrives later with one of these ids obeys it.
+        """
+        self.store.put_judgment(Judgment(a, b, same, author))
+        ea, eb = (self.store.entity_of(x) or x for x in (a, b))
+        ea, eb = self.store.redirect(ea), self.store.redirect(eb)
+        ent_a, ent_b = self.store.entity(ea), self.store.entity(eb)
+        if ent_a is None or ent_b is None:
+            return []
+        reason = f"judged {'same' if same else 'not same'} by {author or 'a reviewer'}"
+        if same and ea != eb:
+            if not self.compatible(ent_a, ent_b):
+                return [{"type": "judgment_refused", "a": a, "b": b, "reason": "conflicting valid identifiers"}]
+            return self.merge(ea, eb, reason)[1]
+        if not same and ea == eb:
+            moving = b if self.store.mention(b) is not None else a
+            if self.store.mention(moving) is None:
+                return []
+            return self.split(ea, moving, reason)
+        return []
+
+    def entity_of(self, mention_id: str) -> str | None:
+        found = self.store.entity_of(mention_id)
+        return self.store.redirect(found) if found else None

@@ -1,0 +1,147 @@
+"""The resolver: the issue's examples, vetoes, judgments, stable ids, events, snapshots, reconcile."""
+
+from __future__ import annotations
+
+import json
+
+from engine.entity_resolution.batch import resolve_jsonl
+from engine.entity_resolution.compare import COMPARISONS, company_name, surnames
+from engine.entity_resolution.model import Model
+from engine.entity_resolution.reconcile import reconcile
+from engine.entity_resolution.records import prepare
+from engine.entity_resolution.resolver import Resolver
+from engine.entity_resolution.store import MemoryStore
+
+from .factory import company, curp, person, rfc
+
+GFM = ["GRUAS FLETES Y MANIOBRAS SA DE CV", "Grúas, Fletes y Maniobras, S.A. de C.V.", "GRUAS FLETES Y MANIOBR"]
+
+
+def test_compranet_variants_are_one_company():
+    r = Resolver()
+    ids = {r.resolve(company(n)).entity_id for n in GFM}
+    assert len(ids) == 1
+
+
+def test_swapped_surnames_are_two_people():
+    r = Resolver()
+    a = r.resolve(person("José Luis Pérez García"))
+    b = r.resolve(person("José Luis García Pérez"))
+    c = r.resolve(person("PEREZ GARCIA JOSE LUIS"))
+    assert a.entity_id != b.entity_id
+    assert c.entity_id == a.entity_id
+
+
+def test_same_name_different_curp_never_merge():
+    r = Resolver()
+    a = r.resolve(person("José Luis Pérez García", curp=curp("PEGL800101HDFRRS0")))
+    b = r.resolve(person("José Luis Pérez García", curp=curp("PEGL900202HDFRRS0")))
+    assert a.entity_id != b.entity_id
+
+
+def test_two_valid_rfcs_never_merge_even_through_a_bridge():
+    r = Resolver()
+    a = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM010122DZ")))
+    b = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM020202AB")))
+    bridge = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV"))
+    assert a.entity_id != b.entity_id
+    assert bridge.entity_id in {a.entity_id, b.entity_id}
+
+
+def test_a_wrong_check_digit_weakens_but_still_counts():
+    r = Resolver()
+    good = rfc("GFM010122DZ")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    a = r.resolve(company("GRUAS FLETES Y MANIOBRAS", rfc=good))
+    b = r.resolve(company("GFM TRANSPORTES", rfc=bad))
+    compared = COMPARISONS["company"]["rfc"](prepare(company("x", rfc=good)), prepare(company("y", rfc=bad)))
+    assert compared is not None and compared.level == "near"
+    assert a.entity_id != b.entity_id or b.decision == "match"
+
+
+def test_comparisons_give_a_score_and_a_reason():
+    x, y = prepare(person("José Luis Pérez García")), prepare(person("José Luis García Pérez"))
+    result = surnames(x, y)
+    assert result is not None and result.level == "swapped" and "swapped" in result.detail
+    c = company_name(prepare(company(GFM[0])), prepare(company(GFM[2])))
+    assert c is not None and c.level == "truncated" and 0 < c.score < 1
+
+
+def test_ids_are_stable_as_clusters_grow_and_the_older_survives_a_merge():
+    r = Resolver()
+    first = r.resolve(company("Transportes Azteca del Norte SA de CV", id="m1"))
+    r.resolve(company("TRANSPORTES AZTECA DEL NORTE, S.A. DE C.V.", id="m2"))
+    assert r.entity_of("m1") == first.entity_id
+    other = r.resolve(company("Constructora Maya SC", id="m3"))
+    events = r.judge("m3", "m1", same=True, author="test")
+    assert events[0]["type"] == "entities_merged"
+    assert events[0]["entity_id"] == first.entity_id and events[0]["merged_entity_id"] == other.entity_id
+    assert r.entity_of("m3") == first.entity_id
+
+
+def test_not_same_judgment_splits_and_holds_for_later_mentions():
+    r = Resolver()
+    r.resolve(company(GFM[0], id="a"))
+    r.resolve(company(GFM[1], id="b"))
+    assert r.entity_of("a") == r.entity_of("b")
+    events = r.judge("a", "b", same=False)
+    assert events and events[0]["type"] == "entity_split"
+    assert r.entity_of("a") != r.entity_of("b")
+    r.judge("c", "a", same=False)  # "c" has not arrived yet
+    c = r.resolve(company(GFM[0], id="c"))
+    assert c.entity_id != r.entity_of("a")
+
+
+def test_same_judgment_overrides_a_low_score_for_a_later_mention():
+    r = Resolver()
+    r.resolve(company("Constructora Maya SC", id="x"))
+    r.judge("y", "x", same=True)
+    res = r.resolve(company("Inmobiliaria Golfo SA de CV", id="y"))
+    assert res.decision == "judged" and res.entity_id == r.entity_of("x")
+
+
+def test_snapshot_round_trip(tmp_path):
+    r = Resolver()
+    for i, n in enumerate(GFM + ["José Luis Pérez García", "José Luis García Pérez"]):
+        r.resolve(company(n, id=f"c{i}") if i < 3 else person(n, id=f"c{i}"))
+    r.judge("c3", "c4", same=False)
+    assert isinstance(r.store, MemoryStore)
+    r.store.save(tmp_path / "snap.json.gz")
+    loaded = Resolver(MemoryStore.load(tmp_path / "snap.json.gz"))
+    assert {f"c{i}": loaded.entity_of(f"c{i}") for i in range(5)} == {f"c{i}": r.entity_of(f"c{i}") for i in range(5)}
+    assert loaded.resolve(company(GFM[1], id="new")).entity_id == r.entity_of("c0")
+
+
+def test_reconcile_merges_what_two_workers_created_apart():
+    r = Resolver()
+    r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", id="w1", rfc=rfc("GFM010122DZ")))
+    # a second worker created its own entity for the same company: simulate by judging, then forgetting the judgment
+    from engine.entity_resolution.resolver import entity_id_for
+    from engine.entity_resolution.store import Entity, add_member
+
+    record = prepare(company("G.F.M. Grúas SA de CV", id="w2", rfc=rfc("GFM010122DZ")))
+    entity = Entity(entity_id_for("company", "w2"), "company", r.store.next_sequence())
+    add_member(r.store, entity, record)
+    r.store.put_entity(entity)
+    assert r.entity_of("w1") != r.entity_of("w2")
+    events = reconcile(r)
+    assert [e["type"] for e in events] == ["entities_merged"]
+    assert r.entity_of("w1") == r.entity_of("w2") == events[0]["entity_id"]
+
+
+def test_batch_jsonl(tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [{"id": f"m{i}", "kind": "company", "name": n} for i, n in enumerate(GFM)]
+    rows.append({"id": "p1", "kind": "person", "name": "José Luis Pérez García", "rfc": "PEGL800101AB1"})
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    resolve_jsonl(src, out)
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["id"] for g in got] == ["m0", "m1", "m2", "p1"]
+    assert len({g["entity_id"] for g in got[:3]}) == 1 and got[3]["entity_id"] != got[0]["entity_id"]
+
+
+def test_weights_file_is_readable_and_round_trips(tmp_path):
+    model = Model.load()
+    assert model.levels["person"]["surnames"]["swapped"]["weight"] < 0
+    model.save(tmp_path / "w.json")
+    assert Model.load(tmp_path / "w.json").to_dict() == model.to_dict()
