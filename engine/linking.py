@@ -133,3 +133,17 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver, aliases: Aliase
         rel_id = f"{rel.type}:{src[1]}->{dst[1]}" + (f"#{rel.key}" if rel.key else "")
         batch.rel(rel.type, src, dst, prov, rel_id=rel_id, **rel.props)
     return batch
+
+
+def apply_merges(store: GraphStore, resolver: object) -> list[dict[str, str]]:
+    """Merge in the graph the entities the resolver merged; return the change events."""
+    take = getattr(resolver, "take_merges", None)
+    if take is None:
+        return []
+    from engine.graph.merge import merge_into
+
+    done = []
+    for absorbed, survivor, label in take():
+        merge_into(store, label, absorbed, survivor)
+        done.append({"type": "entities_merged", "entity_id": survivor, "merged_entity_id": absorbed, "label": label})
+    return done

@@ -15,10 +15,10 @@ import faust
 
 from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_deliveries
 from engine.detection.runner import check_touched, mark_published, pending_flags
-from engine.eventlog.kafka import DLQ, FLAGS, MENTIONS
+from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, MENTIONS
 from engine.graph.store import GraphStore
 from engine.ingest import TRANSIENT, DeadLetter, Incoming, link, normalize_all
-from engine.linking import KeyResolver, Resolver
+from engine.linking import KeyResolver, Resolver, apply_merges
 from engine.sources import SOURCES
 
 log = logging.getLogger("vinculo.worker")
@@ -37,6 +37,7 @@ class Activity:
     skipped: int = 0
     alerts: int = 0
     flags: int = 0
+    saved: float = field(default_factory=time.monotonic)
 
     def touch(self) -> None:
         self.last_event = time.monotonic()
@@ -85,6 +86,7 @@ def build_app(
 
     mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
     flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
+    changes = app.topic(GRAPH_CHANGES, key_serializer="raw", value_serializer="raw")
 
     async def dead_letter(letters: list[DeadLetter]) -> None:
         for dead in letters:
@@ -128,6 +130,12 @@ def build_app(
                 result = await _retrying(lambda items=items: link(store, resolver, items))
                 await dead_letter(result.dead)
                 activity.written += len(result.written)
+                merges = await _retrying(lambda: apply_merges(store, resolver))
+                for change in merges:
+                    await changes.send(key=change["entity_id"].encode(), value=json.dumps(change).encode())
+                if time.monotonic() - activity.saved > 10 and hasattr(resolver, "save"):
+                    await asyncio.to_thread(resolver.save)
+                    activity.saved = time.monotonic()
                 if on_arrival and result.batch:
                     touched: dict[str, set[str]] = {}
                     for node in result.batch.nodes:

@@ -9,6 +9,7 @@ import time
 
 from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
 from engine.graph.store import open_store
+from engine.resolving import StreamResolver
 from engine.runtime.endpoints import Endpoints
 from engine.sources import SOURCES
 from streams.app import Activity, build_app
@@ -31,7 +32,10 @@ async def _run(
         endpoints.graph_uri, endpoints.graph_user, endpoints.graph_password, endpoints.graph_name
     )
     store.ensure_schema()
-    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, on_arrival=on_arrival)
+    state_dir = endpoints.home / "resolver" / app_id if endpoints.home is not None else None
+    resolver = StreamResolver(state_dir)
+    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, resolver=resolver,
+                              on_arrival=on_arrival)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -57,6 +61,7 @@ async def _run(
                     log.info("quiet, but %d partition(s) still behind", behind)
     finally:
         await app.stop()
+        resolver.save()
         store.close()
         if probe is not None:
             probe.close()

@@ -31,7 +31,7 @@ def stack(tmp_path: Path) -> Iterator[Endpoints]:
     services = EmbeddedServices(tmp_path / "home")
     infos = services.up()
     try:
-        yield Endpoints(infos["kafka"].url, infos["graph"].url, None, services.password(), "vinculo")
+        yield Endpoints(infos["kafka"].url, infos["graph"].url, None, services.password(), "vinculo", services.home)
     finally:
         services.down()
 

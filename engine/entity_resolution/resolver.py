@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES
+from engine.entity_resolution.compare import close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
 from engine.entity_resolution.store import Entity, Judgment, MemoryStore, ResolverStore, add_member
@@ -30,6 +32,16 @@ STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, 
 def entity_id_for(kind: str, seed: str) -> str:
     """A deterministic entity id, so that replaying a topic rebuilds the same ids."""
     return f"er-{kind[0]}-{hashlib.sha1(seed.encode()).hexdigest()[:16]}"
+
+
+def preferred_entity_id(record: Record) -> str:
+    """A new entity's id: its RFC or CURP when the creating mention has a valid one (the
+    ids investigators already use), otherwise a deterministic hash of the mention."""
+    if record.rfc is not None and record.rfc.checksum_ok:
+        return record.rfc.graph_id
+    if record.curp is not None and record.curp.checksum_ok:
+        return record.curp.graph_id
+    return entity_id_for(record.kind, record.id)
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,9 @@ class Resolver:
         matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]
         if matched:
             return self._join(record, matched)
-        entity_id = entity_id_for(record.kind, record.id)
+        entity_id = preferred_entity_id(record)
+        if self.store.entity(entity_id) is not None or self.store.redirect(entity_id) != entity_id:
+            entity_id = entity_id_for(record.kind, record.id)  # that identifier's entity kept it out
         events = self._create(record, entity_id)
         if scored and scored[0][0] >= self.model.possible_weight(record.kind):
             _, _, other, best = scored[0]
@@ -145,6 +159,20 @@ class Resolver:
         return bool(record.curp is not None and record.curp.checksum_ok and entity.curps
                     and record.curp.value not in entity.curps)
 
+    def _dates_conflict(self, a: Entity, b: Entity) -> bool:
+        """Both entities know birth (or incorporation) dates, and none of one's is within a typo of the other's.
+
+        A mention without a date can match two namesakes equally well; it must not fuse them.
+        """
+        days_a, days_b = self._known_dates(a), self._known_dates(b)
+        if not days_a or not days_b or days_a & days_b:
+            return False
+        return not any(close_dates(x, y) for x in days_a for y in days_b)
+
+    def _known_dates(self, entity: Entity) -> set[date]:
+        records = (self.store.mention(m) for m in entity.members)
+        return {day for r in records if r is not None and (day := known_date(r)) is not None}
+
     def _create(self, record: Record, entity_id: str) -> list[dict[str, Any]]:
         entity = Entity(entity_id, record.kind, self.store.next_sequence())
         add_member(self.store, entity, record)
@@ -164,7 +192,8 @@ class Resolver:
         survivor = target
         for _, _, other_id, _ in matched[1:]:
             other = self.store.entity(self.store.redirect(other_id))
-            if other is not None and other.id != survivor.id and self.compatible(survivor, other):
+            if (other is not None and other.id != survivor.id and self.compatible(survivor, other)
+                    and not self._dates_conflict(survivor, other)):
                 survivor, merge_events = self.merge(survivor.id, other.id, reason=f"both match mention {record.id}")
                 events += merge_events
         return Resolution(record.id, survivor.id, decision, prob, explanation, None, events)

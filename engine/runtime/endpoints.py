@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.runtime.embedded import EmbeddedServices
 from engine.settings import Settings, redact
@@ -15,6 +16,7 @@ class Endpoints:
     graph_user: str | None
     graph_password: str | None
     graph_name: str
+    home: Path | None = None  # where workers keep their state (resolver index)
 
     def describe(self) -> dict[str, str]:
         return {"kafka": self.kafka_bootstrap, "graph": redact(self.graph_uri)}
@@ -38,5 +40,6 @@ def resolve_endpoints(settings: Settings, start: bool = True) -> Endpoints:
     kafka = settings.kafka_bootstrap or infos["kafka"].url
     if settings.graph_uri:
         password = settings.graph_password.get_secret_value() if settings.graph_password else None
-        return Endpoints(kafka, settings.graph_uri, settings.graph_user, password, settings.graph_name)
-    return Endpoints(kafka, infos["graph"].url, None, services.password(), settings.graph_name)
+        return Endpoints(kafka, settings.graph_uri, settings.graph_user, password, settings.graph_name,
+                         settings.home_dir)
+    return Endpoints(kafka, infos["graph"].url, None, services.password(), settings.graph_name, settings.home_dir)

@@ -78,9 +78,9 @@ def test_bad_records_are_dead_lettered_and_the_stream_goes_on(stack, store, tmp_
     assert counts(store).get("Sanction") == 5
     sanction_names = {r["name"] for r in store.read("MATCH (s:Sanction) RETURN s.name AS name")}
     assert "ASESORES EN AVALÚOS Y ACTIVOS, S.A. DE C.V." in sanction_names
-    names = {r["id"]: r["name"] for r in store.read("MATCH (c:Company) RETURN c.id AS id, c.name AS name")}
-    assert names["mx-rfc:AAA010101AAA"] == INJECTION
-    assert names["mx-rfc:BBB010101BBB"] == HTML
+    names = {r["rfc"]: r["name"] for r in store.read("MATCH (c:Company) RETURN c.rfc AS rfc, c.name AS name")}
+    assert names["AAA010101AAA"] == INJECTION
+    assert names["BBB010101BBB"] == HTML
     assert counts(store)["Company"] >= 4  # the injection did not delete anything
 
 

@@ -1,0 +1,102 @@
+"""The link stage's resolver: the streaming entity resolver of ``engine.entity_resolution``
+for people and companies, exact names for public bodies, and a key map for the ids sources
+assign themselves (FtM, BODS, scheme-qualified identifiers).
+
+Its state — the resolver's index and the key map — is saved in the data folder and loaded
+at start, so a restarted worker resolves the next mention against everything it knew.
+Merges the resolver decides are returned so the caller can merge the graph nodes too and
+publish them on ``graph.changes``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.canonical import CanonicalRecord, EntityMention
+from engine.entity_resolution import MemoryStore, Resolver
+from engine.entity_resolution.identifiers import parse_curp, parse_rfc
+from engine.linking import KeyResolver, Resolution
+
+log = logging.getLogger(__name__)
+KINDS = {"Person": "person", "Company": "company"}
+
+
+class StreamResolver:
+    """Implements ``engine.linking.Resolver`` with the incremental entity resolver."""
+
+    def __init__(self, state_dir: Path | None = None):
+        self.state_dir = state_dir
+        self.keys: dict[str, str] = {}
+        store = MemoryStore()
+        if state_dir is not None and (state_dir / "index.json.gz").exists():
+            store = MemoryStore.load(state_dir / "index.json.gz")
+            self.keys = json.loads(gzip.decompress((state_dir / "keys.json.gz").read_bytes()))
+            log.info("resolver state loaded: %d entities, %d keys", len(store), len(self.keys))
+        self.er = Resolver(store)
+        self.fallback = KeyResolver()
+        self.events: list[dict[str, Any]] = []
+
+    def resolve(self, mention: EntityMention, record: CanonicalRecord) -> Resolution:
+        kind = KINDS.get(mention.schema_)
+        if kind is None:  # public bodies: by name (see KeyResolver)
+            return self.fallback.resolve(mention, record)
+        key = mention.key
+        if key and key in self.keys:
+            entity = self.er.entity_of(self.keys[key]) or self.keys[key]
+            return Resolution(entity, "key", 1.0, [f"source key {key}"])
+        rfc = parse_rfc(mention.identifiers.get("rfc"))
+        curp = parse_curp(mention.identifiers.get("curp"))
+        if not (mention.name or rfc or curp):
+            # only a source key, no name to resolve by: the key is the entity until a named
+            # mention of the same key arrives
+            self.keys[key or ""] = key or ""
+            return Resolution(key or "", "key", 1.0, [f"source key {key}; nothing else to resolve by"])
+        mention_id = record.mention_id(mention.ref)
+        props = mention.props
+        result = self.er.resolve({
+            "id": mention_id, "kind": kind, "name": mention.name or "",
+            "rfc": rfc.value if rfc else None, "curp": curp.value if curp else None,
+            "birth_date": props.get("birth_date") or props.get("incorporation_date"),
+            "address": props.get("address") if isinstance(props.get("address"), str) else None,
+            "country": props.get("country") if isinstance(props.get("country"), str) else None,
+        })
+        self.events += result.events
+        if key:
+            self.keys[key] = mention_id
+        explanation = [result.explanation] if isinstance(result.explanation, str) else list(result.explanation)
+        if result.possible_entity_id:
+            explanation.append(f"possible match with {result.possible_entity_id}: queued for review")
+        return Resolution(result.entity_id, result.decision, float(result.score), explanation)
+
+    def take_merges(self) -> list[tuple[str, str, str]]:
+        """(absorbed entity, survivor, label) for every merge since the last call."""
+        merges = []
+        for event in self.events:
+            if event.get("type") == "entities_merged":
+                label = "Person" if str(event["entity_id"]).startswith(("mx-curp:", "er-p-")) else "Company"
+                rfc = parse_rfc(str(event["entity_id"]).removeprefix("mx-rfc:"))
+                if rfc is not None and rfc.kind == "person":
+                    label = "Person"
+                merges.append((event["merged_entity_id"], event["entity_id"], label))
+        self.events = []
+        return merges
+
+    def save(self) -> None:
+        if self.state_dir is None:
+            return
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        store = self.er.store
+        assert isinstance(store, MemoryStore)
+        staging = self.state_dir / ".index.json.gz.tmp"
+        store.save(staging)
+        os.replace(staging, self.state_dir / "index.json.gz")
+        fd, tmp = tempfile.mkstemp(dir=self.state_dir)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(gzip.compress(json.dumps(self.keys).encode()))
+        os.replace(tmp, self.state_dir / "keys.json.gz")
