@@ -33,6 +33,7 @@ class DetectionReport:
     largest_partition: int = 0
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    withdrawn: int = 0
 
 
 def now() -> str:
@@ -72,7 +73,9 @@ def _run_patterns(ctx: DetectionContext, codes: list[str] | None, found: dict[st
 def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partition_size: int = 25,
          progress: Callable[[int, int], None] | None = None) -> DetectionReport:
     """A full scan: the graph is cut into partitions of ``partition_size`` buyers, each
-    exported into NetworkX on its own, so no process holds the whole graph."""
+    exported into NetworkX on its own, so no process holds the whole graph. Flags still
+    ``new`` whose evidence this scan no longer finds (a post's end date arrived, two
+    entities turned out to be one) are withdrawn; confirmed or dismissed ones are kept."""
     started = time.perf_counter()
     report = DetectionReport(findings={p.code: 0 for p in get_patterns(codes)})
     reconcile_processes(store)
@@ -91,6 +94,9 @@ def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partitio
             store.write(flag_batch(fresh, stamp))
         if progress:
             progress(min(i + partition_size, len(buyers)), len(buyers))
+    patterns = [p.code for p in get_patterns(codes)]
+    store.run(cypher.REVIVE_FLAGS, {"found": list(found), "at": stamp})
+    report.withdrawn = len(store.run(cypher.WITHDRAW_FLAGS, {"patterns": patterns, "found": list(found), "at": stamp}))
     report.flags = list(found.values())
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

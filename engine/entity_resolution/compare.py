@@ -10,6 +10,7 @@ of algorithms, per kind of entity.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import NamedTuple
 
 from engine.entity_resolution import fuzzy
@@ -17,7 +18,7 @@ from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person
 from engine.entity_resolution.persons import PersonName
 from engine.entity_resolution.records import Record
 
-__all__ = ["Comparison", "COMPARISONS", "Comparator"]
+__all__ = ["Comparison", "COMPARISONS", "Comparator", "close_dates", "known_date"]
 
 
 class Comparison(NamedTuple):
@@ -102,12 +103,23 @@ def company_name(a: Record, b: Record) -> Comparison | None:
         return Comparison("exact", 1.0, f"same words {' '.join(sx)}")
     if len(x) >= 10 and y.startswith(x):
         if y[len(x)] == " ":
+            short = a.company if len(a.name) <= len(b.name) else b.company
+            if not short.legal_form:  # CompraNet cuts the legal form first
+                return Comparison("prefix_words_formless", len(x) / len(y), f"{x!r} is the start of {y!r}, no form")
             return Comparison("prefix_words", len(x) / len(y), f"{x!r} is the start of {y!r}")
         level = "truncated" if len(x) >= 20 else "truncated_short"
         return Comparison(level, len(x) / len(y), f"{x!r} looks like {y!r} cut short")
     score = fuzzy.ratio(x, y)
+    edits = fuzzy.typo_distance(x.replace(" ", ""), y.replace(" ", ""))
+    if edits == 1 and len(x) >= 4:
+        return Comparison("one_typo", score, f"names {x!r} / {y!r} one typo apart")
     if len(x) >= 12 and len(y) > len(x) + 2 and (head := fuzzy.ratio(x, y[: len(x)])) >= 0.9 and head > score:
         return Comparison("truncated_typo", head, f"{x!r} looks like {y!r} cut short, with typos")
+    only_x, only_y = set(sx) - set(sy), set(sy) - set(sx)
+    if only_x and only_y and set(sx) & set(sy) and edits > 2:
+        words_x, words_y = " ".join(sorted(only_x)), " ".join(sorted(only_y))
+        if fuzzy.ratio(words_x, words_y) < 0.6:
+            return Comparison("word_differs", score, f"names {x!r} / {y!r} differ in {words_x} / {words_y}")
     for level, floor in (("fuzzy_high", 0.93), ("fuzzy", 0.85), ("weak", 0.7)):
         if score >= floor:
             return Comparison(level, score, f"names {x!r} / {y!r} {round(score * 100)}% alike")
@@ -198,15 +210,29 @@ def identifier_name(a: Record, b: Record) -> Comparison | None:
     return Comparison("conflicts", 0.0, f"identifier {stem} does not spell {other.name!r}")
 
 
+def known_date(r: Record) -> date | None:
+    """The birth (or incorporation) date given, else the one the RFC or CURP spells."""
+    if r.birth_date is not None:
+        return r.birth_date
+    if r.curp is not None and (day := r.curp.date) is not None:
+        return day
+    return r.rfc.date if r.rfc is not None else None
+
+
+def close_dates(x: date, y: date) -> bool:
+    """Two dates differ in one part only, or by day and month swapped: a likely typo."""
+    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
+    return same == 2 or (x.year == y.year and x.month == y.day and x.day == y.month)
+
+
 def birth_date(a: Record, b: Record) -> Comparison | None:
-    """The birth (or incorporation) dates agree, allowing for one mistyped part."""
-    x, y = a.birth_date, b.birth_date
+    """The birth (or incorporation) dates, given or spelled by an identifier, agree, allowing for one mistyped part."""
+    x, y = known_date(a), known_date(b)
     if x is None or y is None:
         return None
     if x == y:
         return Comparison("exact", 1.0, f"same date {x.isoformat()}")
-    same = (x.year == y.year) + (x.month == y.month) + (x.day == y.day)
-    if same == 2 or (x.year == y.year and x.month == y.day and x.day == y.month):
+    if close_dates(x, y):
         return Comparison("close", 0.66, f"dates {x.isoformat()} / {y.isoformat()} differ in one part")
     return Comparison("different", 0.0, f"dates differ: {x.isoformat()} / {y.isoformat()}")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
-__all__ = ["jaro_winkler", "levenshtein_distance", "ratio", "token_set_ratio"]
+__all__ = ["jaro_winkler", "levenshtein_distance", "ratio", "token_set_ratio", "typo_distance"]
 
 
 def ratio(a: str, b: str) -> float:
@@ -26,3 +26,8 @@ def jaro_winkler(a: str, b: str) -> float:
 def levenshtein_distance(a: str, b: str) -> int:
     """Number of single-character edits between two strings."""
     return Levenshtein.distance(a, b)
+
+
+def typo_distance(a: str, b: str, cutoff: int = 3) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) between two strings, capped at ``cutoff + 1``."""
+    return OSA.distance(a, b, score_cutoff=cutoff)

@@ -79,6 +79,15 @@ class CURP:
     checksum_ok: bool
 
     @property
+    def date(self) -> date | None:
+        """Birth date encoded in the CURP; its 17th character is a digit before 2000, a letter after."""
+        century = 1900 if self.value[16].isdigit() else 2000
+        try:
+            return date(century + int(self.value[4:6]), int(self.value[6:8]), int(self.value[8:10]))
+        except ValueError:
+            return None
+
+    @property
     def graph_id(self) -> str:
         return f"mx-curp:{self.value}"
 

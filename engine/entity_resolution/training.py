@@ -1,6 +1,7 @@
 """Learn the default weights from generated labelled pairs: ``python -m engine.entity_resolution.training``.
 
-The generator uses its own small vocabulary (not the benchmark's sources: the SAT 69-B
+Two generators: ``synthetic`` (real SAT 69-B company names, Faker es_MX people) and this
+module's own. The own generator uses its own small vocabulary (not the benchmark's sources: the SAT 69-B
 names and Faker), and the noise seen in Mexican records: dropped accents, legal forms
 spelled many ways, CompraNet truncation, "PATERNO MATERNO NOMBRE" order, typos, missing
 fields, RFCs with a wrong check digit. Hard negatives are generated on purpose: swapped
@@ -26,7 +27,7 @@ from engine.entity_resolution.model import DEFAULT_WEIGHTS, Model
 from engine.entity_resolution.persons import _BUILTIN_GIVEN, _BUILTIN_SURNAMES
 from engine.entity_resolution.records import Mention, Record, prepare
 
-__all__ = ["generate_training_mentions", "labelled_pairs", "train_default"]
+__all__ = ["generate_training_mentions", "labelled_pairs", "realistic_training_mentions", "train_default"]
 
 _WORDS = ("CONSTRUCTORA COMERCIALIZADORA SERVICIOS GRUPO INDUSTRIAL DESARROLLOS TRANSPORTES CONSULTORES "
           "ASESORES INMOBILIARIA DISTRIBUIDORA PROYECTOS SOLUCIONES INTEGRALES TECNOLOGIA ALIMENTOS NORTE SUR "
@@ -162,16 +163,32 @@ def labelled_pairs(mentions: list[tuple[Mention, str]], max_block: int = 200) ->
     return [(records[i][0], records[j][0], records[i][1] == records[j][1]) for i, j in sorted(pairs)]
 
 
-def train_default(seed: int = 7, path: Path = DEFAULT_WEIGHTS) -> Model:
-    """Regenerate the shipped weights file from a seed."""
-    pairs = labelled_pairs(generate_training_mentions(seed))
+def realistic_training_mentions(data_dir: Path, seed: int = 7, entities: int = 3000) -> list[tuple[Mention, str]]:
+    """Mentions made like the benchmark's (``synthetic``), from the SAT list's training split and another seed."""
+    from engine.entity_resolution.synthetic import faker_people, sat_companies
+
+    made = sat_companies(data_dir, entities, seed, split="train") + faker_people(entities, seed)
+    return [(Mention.from_dict(m), truth) for m, truth in made]
+
+
+def train_default(seed: int = 7, path: Path = DEFAULT_WEIGHTS, data_dir: Path = Path("../shared/data")) -> Model:
+    """Regenerate the shipped weights file from a seed.
+
+    Companies learn from real SAT 69-B names (the training split; the benchmark scores the
+    other one); people from Faker es_MX names and from this module's own vocabulary, so that
+    the person weights are not tied to one name list.
+    """
+    own = [(m, truth) for m, truth in generate_training_mentions(seed) if m.kind == "person"]
+    pairs = labelled_pairs(own + realistic_training_mentions(data_dir, seed))
     model = Model.train(pairs)
     model.meta = {"trained_by": "engine.entity_resolution.training.train_default", "seed": seed,
+                  "sources": "own vocabulary (people), SAT 69-B training split (companies), Faker es_MX (people)",
                   "pairs": len(pairs), "matching_pairs": sum(1 for *_, same in pairs if same)}
     model.save(path)
     return model
 
 
 if __name__ == "__main__":
-    trained = train_default(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    trained = train_default(int(sys.argv[1]) if len(sys.argv) > 1 else 7,
+                            data_dir=Path(sys.argv[2]) if len(sys.argv) > 2 else Path("../shared/data"))
     print(f"wrote {DEFAULT_WEIGHTS}: {trained.meta}")

@@ -102,10 +102,27 @@ MATCH (f:Flag {id: flag_id})
 SET f.published_at = $at""",
     ("ids", "at"),
 )
+WITHDRAW_FLAGS = Statement(
+    "withdraw_flags",
+    """MATCH (f:Flag)
+WHERE f.pattern IN $patterns AND f.status = 'new' AND NOT f.id IN $found
+SET f.status = 'withdrawn', f.status_at = $at, f.status_note = 'evidence no longer found by a full scan'
+RETURN f.id AS id""",
+    ("patterns", "found", "at"),
+)
+REVIVE_FLAGS = Statement(
+    "revive_flags",
+    """MATCH (f:Flag)
+WHERE f.id IN $found AND f.status = 'withdrawn'
+SET f.status = 'new', f.status_at = $at, f.status_note = 'found again'
+RETURN f.id AS id""",
+    ("found", "at"),
+)
 LIST_FLAGS = Statement(
     "list_flags",
     """MATCH (f:Flag)
-WHERE ($pattern IS NULL OR f.pattern = $pattern) AND ($status IS NULL OR f.status = $status)
+WHERE ($pattern IS NULL OR f.pattern = $pattern)
+  AND (($status IS NULL AND f.status <> 'withdrawn') OR f.status = $status)
 RETURN f.id AS id, f.pattern AS pattern, f.severity AS severity, f.score AS score,
        f.status AS status, f.sentence AS sentence, f.evidence AS evidence,
        f.first_seen AS first_seen, f.last_seen AS last_seen
@@ -124,6 +141,7 @@ RETURN f.id AS id""",
 FLAG_ENTITIES = Statement(
     "flag_entities",
     """MATCH (f:Flag)-[c:CONCERNS]->(e)
+WHERE f.status <> 'withdrawn'
 RETURN f.id AS flag, f.pattern AS pattern, f.sentence AS sentence, c.role AS role, e.id AS entity,
        e.rfc AS rfc, e.curp AS curp
 ORDER BY flag""",
@@ -188,9 +206,26 @@ ORDER BY supplier_id, contract_id""",
 )
 
 
+@cache
+def officials_tied_to_own_suppliers(tie: str, via_family: bool) -> Statement:
+    """Officials (or their relatives) with a ``tie`` to a company that supplies the public
+    body where the official holds a position."""
+    if tie not in ("OWNS", "DIRECTS", "REPRESENTS"):
+        raise ValueError(tie)
+    holder = "(o)-[:FAMILY_OF]-(t:Person)" if via_family else None
+    text = f"""MATCH (o:Person)-[:HOLDS_POSITION]->(b:PublicBody)
+MATCH (b)-[:BUYER_OF]->(:ContractingProcess)-[:AWARDED]->(:Contract)<-[:SUPPLIES]-(c:Company)
+{"MATCH " + holder if holder else "WITH o, b, c, o AS t"}
+MATCH (t)-[:{tie}]->(c)
+RETURN DISTINCT o.id AS official, o.name AS name, b.name AS institution, c.name AS company"""
+    return Statement(f"officials_tied[{tie}{'-family' if via_family else ''}]", text)
+
+
 def portable_statements() -> list[Statement]:
     """Every statement of this module, for the linters and the dialect tests."""
     statements = [upsert_nodes(label) for label in schema().labels]
     statements += [upsert_rels(*pair) for pair in schema().endpoint_pairs()]
     statements += [value for value in globals().values() if isinstance(value, Statement)]
+    statements += [officials_tied_to_own_suppliers(t, f) for t in ("OWNS", "DIRECTS", "REPRESENTS")
+                   for f in (False, True)]
     return statements

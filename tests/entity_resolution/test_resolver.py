@@ -145,3 +145,34 @@ def test_weights_file_is_readable_and_round_trips(tmp_path):
     assert model.levels["person"]["surnames"]["swapped"]["weight"] < 0
     model.save(tmp_path / "w.json")
     assert Model.load(tmp_path / "w.json").to_dict() == model.to_dict()
+
+
+def test_company_name_levels_tell_a_typo_from_another_distinctive_word():
+    def level(a: str, b: str) -> str:
+        c = company_name(prepare(company(a)), prepare(company(b)))
+        assert c is not None
+        return c.level
+
+    assert level("KASARI SA DE CV", "Karari S.A. de C.V.") == "one_typo"
+    assert level("COMERCIALIZADORA Y DISTRIBUIDORA KARDIEL SA DE CV",
+                 "COMERCIALIZADORA Y DISTRIBUIDORA TOLUNA SA DE CV") == "word_differs"
+    longer = "DISTRIBUIDORA DE PRODUCTOS CREATIVE SA DE CV"
+    assert level("DISTRIBUIDORA DE PRODUCTOS", longer) == "prefix_words_formless"
+    assert level("DISTRIBUIDORA DE PRODUCTOS SA DE CV", longer) == "prefix_words"
+
+
+def test_a_date_spelled_by_a_curp_counts_as_a_birth_date():
+    with_curp = prepare(person("José Luis Pérez García", curp=curp("PEGL800101HDFRRS0")))
+    dated = prepare(person("José Luis Pérez García", birth_date="1990-02-02"))
+    compared = COMPARISONS["person"]["birth_date"](with_curp, dated)
+    assert compared is not None and compared.level == "different"
+
+
+def test_an_undated_mention_does_not_fuse_two_namesakes():
+    r = Resolver()
+    a = r.resolve(person("José Luis Pérez García", birth_date="1980-01-01"))
+    b = r.resolve(person("José Luis Pérez García", birth_date="1990-02-02"))
+    bridge = r.resolve(person("PEREZ GARCIA JOSE LUIS"))
+    assert a.entity_id != b.entity_id
+    assert bridge.entity_id in {a.entity_id, b.entity_id}
+    assert r.entity_of(a.mention_id) != r.entity_of(b.mention_id)
