@@ -282,6 +282,114 @@ def generate_scenario_cmd(
     console.print(f"written to {out} (truth in {out / 'truth.jsonl'})")
 
 
+er_app = typer.Typer(help="Entity resolution: batch use and review of possible matches.", no_args_is_help=True)
+app.add_typer(er_app, name="er")
+
+
+@er_app.command("resolve")
+def er_resolve(
+    mentions: Annotated[Path, typer.Argument(help="JSON lines: {id, kind, name, rfc?, curp?, birth_date?, ...}",
+                                             exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="Where to write {id, entity_id} per line.")],
+) -> None:
+    """Resolve a file of mentions with exactly the logic the stream uses."""
+    from engine.entity_resolution import resolve_jsonl
+
+    try:
+        resolver = resolve_jsonl(mentions, out)
+    except (ValueError, KeyError) as exc:
+        err.print(f"[red]bad mention:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    entities = len({json.loads(line)["entity_id"] for line in out.read_text().splitlines() if line.strip()})
+    console.print(f"resolved into {entities} entit{'y' if entities == 1 else 'ies'}; "
+                  f"{len(resolver.review_queue)} possible match(es) for review; wrote {out}")
+
+
+@er_app.command("review")
+def er_review(
+    same: Annotated[tuple[str, str] | None, typer.Option(help="MENTION ENTITY: they are the same.")] = None,
+    not_same: Annotated[tuple[str, str] | None, typer.Option(help="MENTION ENTITY: they are not the same.")] = None,
+    author: Annotated[str, typer.Option(help="Who judges (kept with the judgment).")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many possible matches.")] = 50,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """List possible matches, or record a judgment that overrides the score from now on."""
+    from engine.graph import cypher
+    from engine.resolving import record_judgment
+
+    store = _store()
+    try:
+        if same or not_same:
+            a, b = same or not_same  # type: ignore[misc]
+            judgment = record_judgment(store, a, b, same is not None, author)
+            console.print(f"recorded {judgment}: {a} {'is' if same else 'is not'} {b}; "
+                          "the worker applies it and obeys it for every later mention")
+            return
+        rows = []
+        for label in ("Person", "Company"):
+            rows += store.run(cypher.review_queue(label), {"limit": limit})
+    finally:
+        store.close()
+    _print_rows(sorted(rows, key=lambda r: -(r.get("score") or 0))[:limit], fmt, "Possible matches")
+
+
+@app.command()
+def flag(
+    flag_id: Annotated[str, typer.Argument(help="Flag id (see `vinculo flags`).")],
+    status_: Annotated[str, typer.Option("--status", help="new, confirmed or dismissed.")],
+    note: Annotated[str, typer.Option(help="Why (kept with the flag).")] = "",
+) -> None:
+    """Set a flag's review status."""
+    from engine.detection.runner import now
+    from engine.graph import cypher
+
+    if status_ not in ("new", "confirmed", "dismissed"):
+        err.print("[red]--status must be new, confirmed or dismissed[/red]")
+        raise typer.Exit(2)
+    store = _store()
+    try:
+        found = store.run(cypher.SET_FLAG_STATUS, {"id": flag_id, "status": status_, "note": note, "at": now()})
+    finally:
+        store.close()
+    if not found:
+        err.print(f"[red]no flag {flag_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"{flag_id}: {status_}")
+
+
+@app.command()
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="Run each job once now, then exit.")] = False,
+) -> None:
+    """Run the scheduled jobs: full detection scans and reconciliation (cron from settings)."""
+    from engine.jobs import run_jobs_once, run_scheduler
+
+    settings = _settings()
+    if once:
+        for line in run_jobs_once(_endpoints(), settings):
+            console.print(line)
+        return
+    console.print(f"scan: '{settings.scan_schedule}', reconcile: '{settings.reconcile_schedule}' (Ctrl-C to stop)")
+    run_scheduler(_endpoints(), settings)
+
+
+@app.command()
+def cardinal(
+    releases: Annotated[Path, typer.Argument(help="OCDS compiled releases, one per line.", exists=True)],
+    settings_file: Annotated[Path | None, typer.Option("--settings", help="Cardinal settings (.ini).")] = None,
+) -> None:
+    """Run Cardinal's procurement red-flag indicators (same results as Cardinal) on a file."""
+    from engine.detection.cardinal import Settings, read_jsonl, run_indicators
+    from engine.detection.cardinal.settings import SettingsError
+
+    try:
+        config = Settings.from_path(settings_file) if settings_file else Settings.all_indicators()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    sys.stdout.write(json.dumps(run_indicators(read_jsonl(releases), config), indent=2, ensure_ascii=False) + "\n")
+
+
 # -- detection and flags ---------------------------------------------------------------------
 @app.command()
 def detect(

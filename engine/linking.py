@@ -30,6 +30,7 @@ class Resolution:
     decision: str  # "key" | "match" | "possible" | "new"
     score: float
     explanation: list[str] = field(default_factory=list)
+    candidate: str | None = None  # for a possible match: the entity it may be, queued for review
 
 
 class Resolver(Protocol):
@@ -114,7 +115,7 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver, aliases: Aliase
             )
             batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
             batch.rel("RESOLVED_TO", ("Mention", mention_id), (mention.schema_, entity_id), prov,
-                      score=res.score, decision=res.decision, explanation=res.explanation)
+                      score=res.score, decision=res.decision, explanation=res.explanation, candidate=res.candidate)
         else:
             entity_id = mention.key or ""
             folio = mention.props.get("folio")

@@ -11,17 +11,21 @@ publish them on ``graph.changes``.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from engine.canonical import CanonicalRecord, EntityMention
 from engine.entity_resolution import MemoryStore, Resolver
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.linking import KeyResolver, Resolution
+from engine.graph import cypher
+from engine.graph.store import GraphStore
+from engine.linking import KeyResolver, Resolution, apply_merges
 
 log = logging.getLogger(__name__)
 KINDS = {"Person": "person", "Company": "company"}
@@ -72,17 +76,16 @@ class StreamResolver:
         explanation = [result.explanation] if isinstance(result.explanation, str) else list(result.explanation)
         if result.possible_entity_id:
             explanation.append(f"possible match with {result.possible_entity_id}: queued for review")
-        return Resolution(result.entity_id, result.decision, float(result.score), explanation)
+        return Resolution(result.entity_id, result.decision, float(result.score), explanation,
+                          result.possible_entity_id)
 
     def take_merges(self) -> list[tuple[str, str, str]]:
         """(absorbed entity, survivor, label) for every merge since the last call."""
         merges = []
         for event in self.events:
             if event.get("type") == "entities_merged":
-                label = "Person" if str(event["entity_id"]).startswith(("mx-curp:", "er-p-")) else "Company"
-                rfc = parse_rfc(str(event["entity_id"]).removeprefix("mx-rfc:"))
-                if rfc is not None and rfc.kind == "person":
-                    label = "Person"
+                survivor = self.er.store.entity(event["entity_id"])
+                label = "Person" if survivor is not None and survivor.kind == "person" else "Company"
                 merges.append((event["merged_entity_id"], event["entity_id"], label))
         self.events = []
         return merges
@@ -100,3 +103,36 @@ class StreamResolver:
         with os.fdopen(fd, "wb") as handle:
             handle.write(gzip.compress(json.dumps(self.keys).encode()))
         os.replace(tmp, self.state_dir / "keys.json.gz")
+
+
+def record_judgment(store: GraphStore, a: str, b: str, same: bool, author: str = "") -> str:
+    """Store a reviewer's judgment in the graph; workers apply it (and keep obeying it)."""
+    judgment_id = "judgment:" + hashlib.sha256(f"{a}|{b}|{same}".encode()).hexdigest()[:20]
+    store.run(cypher.RECORD_JUDGMENT, {"id": judgment_id, "a": a, "b": b, "same": same, "author": author,
+                                       "at": datetime.now(UTC).isoformat(timespec="seconds")})
+    return judgment_id
+
+
+def apply_judgments(store: GraphStore, resolver: StreamResolver) -> list[dict[str, Any]]:
+    """Apply the judgments not yet applied: merge or split in the resolver, then in the graph."""
+    changes: list[dict[str, Any]] = []
+    for row in store.run(cypher.PENDING_JUDGMENTS):
+        events = resolver.er.judge(row["a"], row["b"], bool(row["same"]), row.get("author") or "")
+        outcome = ", ".join(e["type"] for e in events) or "nothing to change"
+        for event in events:
+            if event["type"] == "entity_split":
+                label = "Person" if event["new_entity_id"].startswith(("er-p-", "mx-curp:")) else "Company"
+                entity = resolver.er.store.entity(event["entity_id"])
+                if entity is not None:
+                    label = "Person" if entity.kind == "person" else "Company"
+                for mention in event["mention_ids"]:
+                    store.run(cypher.split_mention(label), {
+                        "mention": mention, "entity": event["new_entity_id"],
+                        "rel": f"RESOLVED_TO:{mention}->{event['new_entity_id']}", "why": event["reason"]})
+                changes.append(event)
+            elif event["type"] == "entities_merged":
+                resolver.events.append(event)
+        changes += apply_merges(store, resolver)
+        store.run(cypher.MARK_JUDGMENT_APPLIED, {"id": row["id"], "outcome": outcome,
+                                                 "at": datetime.now(UTC).isoformat(timespec="seconds")})
+    return changes

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of created topics.")
     app_id: str = Field(default="vinculo", description="Consumer group and faust app id.")
     write_batch: int = Field(default=500, ge=1, description="Records per graph write batch.")
+    scan_schedule: str = Field(
+        default="*/15 * * * *", description="Cron expression of the full detection scan (`vinculo scheduler`)."
+    )
+    reconcile_schedule: str = Field(
+        default="5 * * * *", description="Cron expression of the resolver reconcile job (`vinculo scheduler`)."
+    )
 
     @field_validator("graph_uri")
     @classmethod

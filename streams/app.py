@@ -19,6 +19,7 @@ from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, MENTIONS
 from engine.graph.store import GraphStore
 from engine.ingest import TRANSIENT, DeadLetter, Incoming, link, normalize_all
 from engine.linking import KeyResolver, Resolver, apply_merges
+from engine.resolving import StreamResolver, apply_judgments
 from engine.sources import SOURCES
 
 log = logging.getLogger("vinculo.worker")
@@ -126,6 +127,7 @@ def build_app(
             activity.busy += 1
             activity.touch()
             try:
+                await apply_reviews()
                 items = [_incoming(e) for e in events]
                 result = await _retrying(lambda items=items: link(store, resolver, items))
                 await dead_letter(result.dead)
@@ -148,6 +150,18 @@ def build_app(
                 activity.touch()
 
     app.agent(mentions, name="link")(link_mentions)
+
+    async def apply_reviews() -> None:
+        """Reviewers' judgments, stored in the graph by `vinculo er review`, applied here."""
+        if not isinstance(resolver, StreamResolver):
+            return
+        for change in await _retrying(lambda: apply_judgments(store, resolver)):
+            await changes.send(key=str(change.get("entity_id")).encode(), value=json.dumps(change).encode())
+
+    @app.timer(5.0)
+    async def reviews_when_idle() -> None:
+        if activity.busy == 0:
+            await apply_reviews()
 
     async def publish_flags() -> None:
         """New flags onto ``flags`` (then marked published), for the alerts agent."""

@@ -9,7 +9,7 @@ import time
 
 from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
 from engine.graph.store import open_store
-from engine.resolving import StreamResolver
+from engine.resolving import StreamResolver, apply_judgments
 from engine.runtime.endpoints import Endpoints
 from engine.sources import SOURCES
 from streams.app import Activity, build_app
@@ -34,6 +34,9 @@ async def _run(
     store.ensure_schema()
     state_dir = endpoints.home / "resolver" / app_id if endpoints.home is not None else None
     resolver = StreamResolver(state_dir)
+    applied = apply_judgments(store, resolver)  # judgments recorded while no worker ran
+    if applied:
+        log.info("applied %d change(s) from reviewers' judgments", len(applied))
     app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, resolver=resolver,
                               on_arrival=on_arrival)
     stop = asyncio.Event()

@@ -149,7 +149,9 @@ class Resolver:
             if worst is None or s.weight < worst.weight:
                 worst = s
         assert best is not None and worst is not None
-        return worst if worst.weight < STRONG_AGAINST else best
+        # in a cluster a reviewer joined, dissimilar members are expected: none of them vetoes
+        judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
+        return worst if worst.weight < STRONG_AGAINST and not judged else best
 
     @staticmethod
     def _conflicts(record: Record, entity: Entity) -> bool:

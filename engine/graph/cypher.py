@@ -147,6 +147,68 @@ RETURN f.id AS flag, f.pattern AS pattern, f.sentence AS sentence, c.role AS rol
 ORDER BY flag""",
 )
 
+# -- entity resolution review ----------------------------------------------------------------
+@cache
+def review_queue(label: str) -> Statement:
+    """Possible matches not yet judged: the mention, the entity it went to, the candidate."""
+    if label not in ("Person", "Company"):
+        raise ValueError(label)
+    return Statement(
+        f"review_queue[{label}]",
+        f"""MATCH (m:Mention)-[r:RESOLVED_TO]->(e:{label})
+WHERE r.decision = 'possible' AND r.candidate IS NOT NULL AND r.reviewed IS NULL
+MATCH (c:{label} {{id: r.candidate}})
+RETURN m.id AS mention, m.name AS mention_name, m.source AS source, e.id AS entity, c.id AS candidate,
+       c.name AS candidate_name, r.score AS score, r.explanation AS explanation
+ORDER BY score DESC, mention
+LIMIT $limit""",
+        ("limit",),
+    )
+
+
+RECORD_JUDGMENT = Statement(
+    "record_judgment",
+    """MERGE (j:Judgment {id: $id})
+ON CREATE SET j.a = $a, j.b = $b, j.same = $same, j.author = $author, j.at = $at
+WITH j
+OPTIONAL MATCH (m:Mention {id: $a})-[r:RESOLVED_TO]->()
+SET r.reviewed = $at
+RETURN j.id AS id""",
+    ("id", "a", "b", "same", "author", "at"),
+)
+PENDING_JUDGMENTS = Statement(
+    "pending_judgments",
+    """MATCH (j:Judgment)
+WHERE j.applied_at IS NULL
+RETURN j.id AS id, j.a AS a, j.b AS b, j.same AS same, j.author AS author
+ORDER BY j.at, id""",
+)
+MARK_JUDGMENT_APPLIED = Statement(
+    "mark_judgment_applied",
+    """MATCH (j:Judgment {id: $id})
+SET j.applied_at = $at, j.outcome = $outcome""",
+    ("id", "at", "outcome"),
+)
+
+
+@cache
+def split_mention(label: str) -> Statement:
+    """Move one mention to a new entity of its own (a reviewer said "not same")."""
+    if label not in ("Person", "Company"):
+        raise ValueError(label)
+    return Statement(
+        f"split_mention[{label}]",
+        f"""MATCH (m:Mention {{id: $mention}})-[r:RESOLVED_TO]->(e:{label})
+MERGE (n:{label} {{id: $entity}})
+ON CREATE SET n.name = m.name, n.first_seen = r.first_seen, n.last_seen = r.last_seen, n.split_from = e.id
+MERGE (m)-[s:RESOLVED_TO {{id: $rel}}]->(n)
+SET s += properties(r), s.id = $rel, s.decision = 'judged', s.explanation = [$why]
+DELETE r
+RETURN n.id AS id""",
+        ("mention", "entity", "rel", "why"),
+    )
+
+
 # -- subscriptions and deliveries ------------------------------------------------------------
 UPSERT_SUBSCRIPTION = Statement(
     "upsert_subscription",
@@ -228,4 +290,6 @@ def portable_statements() -> list[Statement]:
     statements += [value for value in globals().values() if isinstance(value, Statement)]
     statements += [officials_tied_to_own_suppliers(t, f) for t in ("OWNS", "DIRECTS", "REPRESENTS")
                    for f in (False, True)]
+    statements += [review_queue(label) for label in ("Person", "Company")]
+    statements += [split_mention(label) for label in ("Person", "Company")]
     return statements
