@@ -24,6 +24,8 @@ from engine.detection.patterns.p006_supplier_tied_to_sanctioned import SupplierT
 from engine.detection.patterns.p007_tenderers_share_details import TenderersShareDetails
 from engine.detection.patterns.p008_new_company_large_award import NewCompanyLargeAward
 from engine.detection.patterns.p009_suppliers_share_address import SuppliersShareAddress
+from engine.detection.patterns.p010_bid_rotation_ring import BidRotationRing
+from engine.detection.patterns.p011_cardinal_indicators import P011
 
 PATTERNS: dict[str, Pattern] = {
     p.code: p
@@ -37,6 +39,8 @@ PATTERNS: dict[str, Pattern] = {
         TenderersShareDetails(),
         NewCompanyLargeAward(),
         SuppliersShareAddress(),
+        BidRotationRing(),
+        P011(),
     )
 }
 

@@ -94,6 +94,14 @@ def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partitio
             store.write(flag_batch(fresh, stamp))
         if progress:
             progress(min(i + partition_size, len(buyers)), len(buyers))
+    for pattern in get_patterns(codes):  # patterns whose statistics need the whole dataset
+        config = default_configs()[pattern.code]
+        if getattr(pattern, "scope", "partition") == "dataset" and config.enabled:
+            fresh = [f for f in pattern.find_dataset(store, config) if f.flag_id not in found]  # type: ignore[attr-defined]
+            report.findings[pattern.code] += len(fresh)
+            found.update({f.flag_id: f for f in fresh})
+            if fresh:
+                store.write(flag_batch(fresh, stamp))
     patterns = [p.code for p in get_patterns(codes)]
     store.run(cypher.REVIVE_FLAGS, {"found": list(found), "at": stamp})
     report.withdrawn = len(store.run(cypher.WITHDRAW_FLAGS, {"patterns": patterns, "found": list(found), "at": stamp}))

@@ -83,6 +83,17 @@ LIMIT 1""",
     ("alias",),
 )
 
+PROCESS_RELEASES = Statement(
+    "process_releases",
+    """MATCH (p:ContractingProcess)
+WHERE p.release IS NOT NULL
+RETURN p.id AS id, p.release AS release
+ORDER BY id
+SKIP $skip
+LIMIT $limit""",
+    ("skip", "limit"),
+)
+
 # -- flags ---------------------------------------------------------------------------------
 UNPUBLISHED_FLAGS = Statement(
     "unpublished_flags",

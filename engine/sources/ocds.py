@@ -165,6 +165,7 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         date=_iso(release.get("date")),
         publisher=text(_object(package.get("publisher")).get("name")),
         aliases=process_aliases(release),
+        release=cardinal_view(release),
     )
 
     # Buyers: the release's buyer, parties in a buyer role, and contract-level buyers.
@@ -213,6 +214,23 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         if "supplier" in _roles(party):
             _party(rec, party, parties, "Company")
     return rec.build()
+
+
+_HEAVY = ("documents", "planning", "implementation", "milestones", "amendments")
+
+
+def cardinal_view(release: dict[str, Any]) -> dict[str, Any]:
+    """The release without documents, plans and implementation: what procurement red-flag
+    indicators (Cardinal) read, kept on the process so they can run on the graph."""
+
+    def trim(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: trim(v) for k, v in value.items() if k not in _HEAVY}
+        if isinstance(value, list):
+            return [trim(v) for v in value]
+        return value
+
+    return {k: trim(v) for k, v in release.items() if k not in ("packageInfo", *_HEAVY)}
 
 
 def process_aliases(release: dict[str, Any]) -> list[str]:

@@ -134,6 +134,28 @@ def test_p008_and_p009():
     assert len(p009.evidence["suppliers"]) == 3
 
 
+def test_p010_bid_rotation_ring():
+    g = base()
+    for c in ("a", "b", "c", "x"):
+        g.node(c, "Company", name=c.upper())
+    rounds = [("a", ("a", "b", "c")), ("b", ("a", "b", "c")), ("c", ("a", "b", "c")), ("a", ("a", "b", "x"))]
+    for i, (winner, bidders) in enumerate(rounds):
+        g.award("sat", winner, f"k{i}", "2017-01-01", process=f"p{i}")
+        for bidder in bidders:
+            g.edge(bidder, "TENDERED", f"p{i}")
+    [ring] = run("P010", g)
+    assert set(ring.evidence["path"]) >= {"a", "b", "c"} and len(ring.evidence["processes"]) >= 3
+    # one company always winning is not a rotation
+    g2 = base()
+    for c in ("a", "b", "c"):
+        g2.node(c, "Company", name=c)
+    for i in range(4):
+        g2.award("sat", "a", f"k{i}", "2017-01-01", process=f"p{i}")
+        for bidder in ("a", "b", "c"):
+            g2.edge(bidder, "TENDERED", f"p{i}")
+    assert run("P010", g2) == []
+
+
 SECTIONS = ("What is flagged", "Threshold", "Why it is a red flag", "Source")
 
 
@@ -148,7 +170,7 @@ def test_every_pattern_module_documents_itself():
 
 
 def test_codes_are_stable_and_settings_strict(tmp_path):
-    assert list(PATTERNS) == [f"P00{i}" for i in range(1, 10)]
+    assert list(PATTERNS) == [f"P{i:03d}" for i in range(1, len(PATTERNS) + 1)]
     bad = tmp_path / "p.toml"
     bad.write_text("[P003]\nmax_chian = 4\n")
     with pytest.raises(PatternSettingsError, match="max_chian"):

@@ -1,0 +1,88 @@
+"""P011 — Procurement red flags of Open Contracting Partnership's Cardinal.
+
+What is flagged
+    Every contracting process that one of Cardinal's indicators flags (R003 short
+    submission period, R018 single bid, R024 price close to the winning bid, R025
+    excessive unsuccessful bids, R028 identical bid prices, R030 late bid won, R035 all
+    except the winning bid disqualified, R036 lowest bid disqualified, R038 excessive
+    disqualified bids, R048 heterogeneous supplier, R058 heavily discounted bid), computed
+    over every process in the graph at once, with Cardinal's own methodology, so the
+    result is Cardinal's (the implementation reproduces Cardinal's documented results
+    and test fixtures, see ``engine/detection/cardinal``).
+
+Threshold
+    Cardinal's, per indicator; ``settings`` names a Cardinal ``.ini`` file (default:
+    every indicator with its defaults); ``codes`` restricts the indicators. Severity
+    *medium*; score 0.5 + 0.1 per further indicator flagging the same process, at most 0.9.
+
+Why it is a red flag
+    Each indicator's documentation gives its reasons (collusion, rigged specifications,
+    manipulated evaluation); together they are the Open Contracting Partnership's
+    catalogue of procurement red flags.
+
+Source
+    Cardinal (open-contracting/cardinal-rs), over OCDS releases kept on each process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from engine.detection.base import EntityRef, Finding, PatternConfig
+from engine.detection.cardinal import Settings, run_indicators
+from engine.detection.context import DetectionContext
+from engine.graph import cypher
+from engine.graph.store import GraphStore
+
+
+class Config(PatternConfig):
+    settings: str | None = None
+    codes: list[str] = []
+
+
+def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], codes: list[str]) -> Iterator[Finding]:
+    """Cardinal's output as findings: one per flagged process, naming every indicator."""
+    tenderers = results.get("Tenderer", {})
+    for ocid, flagged in sorted(results.get("OCID", {}).items()):
+        hits = {code: value for code, value in flagged.items() if not codes or code in codes}
+        if not hits or ocid not in process_ids:
+            continue
+        named = ", ".join(f"{code} ({value:g})" for code, value in sorted(hits.items()))
+        yield Finding(
+            pattern=P011.code, key=(process_ids[ocid],), title=P011.title, severity="medium",
+            score=round(min(0.5 + 0.1 * (len(hits) - 1), 0.9), 3),
+            sentence=f"Process {ocid} is flagged by Cardinal's procurement red-flag indicators: {named}.",
+            entities=[EntityRef("ContractingProcess", process_ids[ocid], "process")],
+            evidence={"path": [process_ids[ocid]], "ocid": ocid, "indicators": hits,
+                      "tenderers_flagged": {t: v for t, v in tenderers.items() if set(v) & set(hits)}},
+        )
+
+
+class P011:
+    code: ClassVar[str] = "P011"
+    title: ClassVar[str] = "Procurement red flags (Cardinal indicators)"
+    Config: ClassVar[type[PatternConfig]] = Config
+    scope: ClassVar[str] = "dataset"  # its statistics (quartiles, fences) need every process at once
+
+    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+        return ()  # runs on the whole dataset, see find_dataset
+
+    def find_dataset(self, store: GraphStore, config: Config) -> Iterable[Finding]:
+        settings = Settings.from_path(Path(config.settings)) if config.settings else Settings.all_indicators()
+        releases, process_ids = [], {}
+        skip, page = 0, 5000
+        while True:
+            rows = store.run(cypher.PROCESS_RELEASES, {"skip": skip, "limit": page})
+            for row in rows:
+                release = json.loads(row["release"]) if isinstance(row["release"], str) else row["release"]
+                releases.append(release)
+                process_ids[release.get("ocid")] = row["id"]
+            skip += len(rows)
+            if len(rows) < page:
+                break
+        if not releases:
+            return ()
+        return list(cardinal_findings(run_indicators(releases, settings), process_ids, config.codes))
