@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.canonical import CanonicalRecord
+from engine.graph.merge import redirects
 from engine.graph.model import GraphBatch
 from engine.graph.store import GraphStore
 from engine.linking import Resolver, record_to_graph, store_aliases
@@ -145,6 +146,14 @@ def link(store: GraphStore, resolver: Resolver, items: list[Incoming]) -> Ingest
     if not merged:
         result.written = [item for item, _ in good]
         return result
+    # entities another worker's mentions (or the reconcile job) merged away live elsewhere now
+    moved = redirects(store, sorted({n.id for n in merged.nodes if n.label in ("Person", "Company")}))
+    if moved:
+        for _, batch in good:
+            batch.rename(moved)
+        follow = getattr(resolver, "follow_redirects", None)
+        if follow is not None:
+            follow(moved)
     try:
         store.write(merged)
         result.written = [item for item, _ in good]

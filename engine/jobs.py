@@ -10,6 +10,7 @@ from engine.detection.runner import publish_new_flags, scan
 from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
 from engine.graph.merge import reconcile_processes
 from engine.graph.store import open_store
+from engine.resolving import reconcile_entities
 from engine.runtime.endpoints import Endpoints
 from engine.settings import Settings
 
@@ -41,9 +42,11 @@ def reconcile_job(endpoints: Endpoints, settings: Settings) -> str:
     store = open_store(endpoints.graph_uri, endpoints.graph_user, endpoints.graph_password, endpoints.graph_name)
     try:
         pairs = reconcile_processes(store)
+        merged = reconcile_entities(store)
     finally:
         store.close()
-    line = f"reconcile: {len(pairs)} procedure(s) merged into their OCDS process"
+    line = (f"reconcile: {len(pairs)} procedure(s) merged into their OCDS process, "
+            f"{len(merged)} duplicate entit{'y' if len(merged) == 1 else 'ies'} merged")
     log.warning(line)
     return line
 

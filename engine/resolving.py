@@ -79,6 +79,14 @@ class StreamResolver:
         return Resolution(result.entity_id, result.decision, float(result.score), explanation,
                           result.possible_entity_id)
 
+    def follow_redirects(self, moved: dict[str, str]) -> None:
+        """Learn merges made outside this worker, so its index converges with the graph."""
+        for old, new in moved.items():
+            a, b = self.er.store.entity(old), self.er.store.entity(new)
+            if a is not None and b is not None and self.er.compatible(a, b):
+                self.er.merge(new, old, reason="merged in the graph by another worker or the reconcile job")
+        self.events = [e for e in self.events if e.get("type") != "entities_merged"]
+
     def take_merges(self) -> list[tuple[str, str, str]]:
         """(absorbed entity, survivor, label) for every merge since the last call."""
         merges = []
@@ -136,3 +144,57 @@ def apply_judgments(store: GraphStore, resolver: StreamResolver) -> list[dict[st
         store.run(cypher.MARK_JUDGMENT_APPLIED, {"id": row["id"], "outcome": outcome,
                                                  "at": datetime.now(UTC).isoformat(timespec="seconds")})
     return changes
+
+
+def reconcile_entities(store: GraphStore) -> list[tuple[str, str, str]]:
+    """Merge graph entities that one resolver, seeing every mention, puts together.
+
+    Workers resolve concurrently, each with its own index, so two of them can create the
+    same new entity at once. This job resolves all mentions again, in a deterministic
+    order, in one fresh resolver; entities it finds to be one are merged in the graph
+    (the one with the smallest id survives, RFC/CURP ids first), never split, and never
+    against a reviewer's "not same".
+    """
+    from engine.graph.merge import merge_into
+
+    fresh = Resolver()
+    graph_entity: dict[str, tuple[str, str]] = {}
+    for label, kind in (("Person", "person"), ("Company", "company")):
+        skip = 0
+        while True:
+            rows = store.run(cypher.mentions_of(label), {"skip": skip, "limit": 20000})
+            for row in rows:
+                identifiers = json.loads(row["identifiers"]) if row.get("identifiers") else {}
+                props = json.loads(row["props"]) if row.get("props") else {}
+                rfc = parse_rfc(identifiers.get("rfc"))
+                curp = parse_curp(identifiers.get("curp"))
+                if not (row.get("name") or rfc or curp):
+                    continue
+                fresh.resolve({
+                    "id": row["mention"], "kind": kind, "name": row.get("name") or "",
+                    "rfc": rfc.value if rfc else None, "curp": curp.value if curp else None,
+                    "birth_date": props.get("birth_date") or props.get("incorporation_date"),
+                })
+                graph_entity[row["mention"]] = (label, row["entity"])
+            skip += len(rows)
+            if len(rows) < 20000:
+                break
+    clusters: dict[str, set[tuple[str, str]]] = {}
+    for mention, owner in graph_entity.items():
+        entity = fresh.entity_of(mention)
+        if entity is not None:
+            clusters.setdefault(entity, set()).add(owner)
+    refused = {r["b"] for r in store.run(cypher.NOT_SAME_JUDGMENTS)} | {
+        r["a"] for r in store.run(cypher.NOT_SAME_JUDGMENTS)}
+    merges = []
+    for owners in clusters.values():
+        if len(owners) < 2:
+            continue
+        ordered = sorted(owners, key=lambda o: (not o[1].startswith(("mx-rfc:", "mx-curp:")), o[1]))
+        label, survivor = ordered[0]
+        for other_label, other in ordered[1:]:
+            if other_label != label or other in refused or survivor in refused:
+                continue  # a reviewer said "not same" about one of them: leave it to the reviewer
+            merge_into(store, label, other, survivor)
+            merges.append((other, survivor, label))
+    return merges

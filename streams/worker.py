@@ -42,7 +42,10 @@ async def _run(
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (RuntimeError, ValueError):  # not the main thread (several workers in one process)
+            break
     inputs = [source.topic for source in SOURCES.values()] + [MENTIONS, FLAGS]
     probe = LagProbe(endpoints.kafka_bootstrap, app_id, inputs) if until_idle else None
     await app.start()

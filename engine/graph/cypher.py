@@ -177,6 +177,22 @@ LIMIT $limit""",
     )
 
 
+@cache
+def mentions_of(label: str) -> Statement:
+    """Every mention resolved to an entity of ``label``, in a stable order, a page at a time."""
+    if label not in ("Person", "Company"):
+        raise ValueError(label)
+    return Statement(
+        f"mentions_of[{label}]",
+        f"""MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label})
+RETURN m.id AS mention, m.name AS name, m.identifiers AS identifiers, m.props AS props, e.id AS entity
+ORDER BY mention
+SKIP $skip
+LIMIT $limit""",
+        ("skip", "limit"),
+    )
+
+
 RECORD_JUDGMENT = Statement(
     "record_judgment",
     """MERGE (j:Judgment {id: $id})
@@ -193,6 +209,12 @@ PENDING_JUDGMENTS = Statement(
 WHERE j.applied_at IS NULL
 RETURN j.id AS id, j.a AS a, j.b AS b, j.same AS same, j.author AS author
 ORDER BY j.at, id""",
+)
+NOT_SAME_JUDGMENTS = Statement(
+    "not_same_judgments",
+    """MATCH (j:Judgment)
+WHERE j.same = false
+RETURN j.a AS a, j.b AS b""",
 )
 MARK_JUDGMENT_APPLIED = Statement(
     "mark_judgment_applied",
@@ -303,4 +325,5 @@ def portable_statements() -> list[Statement]:
                    for f in (False, True)]
     statements += [review_queue(label) for label in ("Person", "Company")]
     statements += [split_mention(label) for label in ("Person", "Company")]
+    statements += [mentions_of(label) for label in ("Person", "Company")]
     return statements

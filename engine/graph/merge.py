@@ -9,6 +9,7 @@ statement, generated from the schema and checked by Neo4j's linter like the rest
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 from engine.graph.cypher import Statement
@@ -54,10 +55,29 @@ def _rel_slots(label: str) -> list[tuple[str, str]]:
     return slots
 
 
+RECORD_REDIRECT = Statement(
+    "record_redirect",
+    """MERGE (r:Redirect {id: $source})
+SET r.target = $target, r.label = $label, r.at = $at
+WITH r
+MATCH (old:Redirect)
+WHERE old.target = $source
+SET old.target = $target""",
+    ("source", "target", "label", "at"),
+)
+REDIRECTS = Statement(
+    "redirects",
+    """MATCH (r:Redirect)
+WHERE r.id IN $ids
+RETURN r.id AS id, r.target AS target""",
+    ("ids",),
+)
+
+
 def merge_statements() -> list[Statement]:
     out = [move_rels(label, t, d) for label in schema().labels for t, d in _rel_slots(label)]
     out += [delete_node(label) for label in schema().labels]
-    return out + [PROCESS_ALIAS_PAIRS]
+    return out + [PROCESS_ALIAS_PAIRS, RECORD_REDIRECT, REDIRECTS]
 
 
 def merge_into(store: GraphStore, label: str, source: str, target: str) -> int:
@@ -69,7 +89,16 @@ def merge_into(store: GraphStore, label: str, source: str, target: str) -> int:
         rows = store.run(move_rels(label, rel_type, direction), {"source": source, "target": target})
         moved += sum(int(r.get("moved") or 0) for r in rows)
     store.run(delete_node(label), {"source": source, "target": target})
+    store.run(RECORD_REDIRECT, {"source": source, "target": target, "label": label,
+                                "at": datetime.now(UTC).isoformat(timespec="seconds")})
     return moved
+
+
+def redirects(store: GraphStore, ids: list[str]) -> dict[str, str]:
+    """Where merged entity ids live now."""
+    if not ids:
+        return {}
+    return {r["id"]: r["target"] for r in store.run(REDIRECTS, {"ids": ids})}
 
 
 PROCESS_ALIAS_PAIRS = Statement(

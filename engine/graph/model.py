@@ -85,6 +85,16 @@ class GraphBatch:
         self.nodes.extend(other.nodes)
         self.rels.extend(other.rels)
 
+    def rename(self, mapping: dict[str, str]) -> None:
+        """Point nodes and relationship ends at new ids (entities merged elsewhere)."""
+        if not mapping:
+            return
+        for n in self.nodes:
+            n.id = mapping.get(n.id, n.id)
+        for r in self.rels:
+            r.source_id = mapping.get(r.source_id, r.source_id)
+            r.target_id = mapping.get(r.target_id, r.target_id)
+
     def __len__(self) -> int:
         return len(self.nodes) + len(self.rels)
 
