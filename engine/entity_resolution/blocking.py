@@ -2,8 +2,9 @@
 
 A mention gets several keys; two mentions are candidates when they share any. Recall
 comes from the variety: identifiers catch renamed companies, name-token keys catch
-identical spellings, Spanish phonetic keys catch typos, and the RFC's name-and-date stem
-catches a mention without RFC whose name and birth date spell one.
+identical spellings, Spanish phonetic keys catch typos, the RFC's name-and-date stem
+catches a mention without RFC whose name and birth date spell one, and the postcode with
+the house number or the street's first word catches a misspelt name at the same address.
 """
 
 from __future__ import annotations
@@ -65,6 +66,26 @@ def _company_keys(r: Record, keys: set[str]) -> None:
         keys.add(f"stem:{rfc_company_letters(r.company.name)}{r.birth_date.strftime('%y%m%d')}")
 
 
+def _address_keys(r: Record, keys: set[str]) -> None:
+    """Postcode with the house number, and postcode with the street's first word: the same place however the
+    name is misspelt (a person's surname mistyped, a company renamed)."""
+    if r.address is None or not r.address.postcode:
+        return
+    words = r.address.text.split()
+    code = r.address.postcode
+    number = next((w for w in words if w.isdigit() and w != code), "")
+    street = next((w for w in words if w.isalpha() and len(w) > 2 and w not in _STREET_TYPES), "")
+    if number:
+        keys.add(f"an:{code}|{number}")
+    if street:
+        keys.add(f"aw:{code}|{street[:4]}")
+
+
+_STREET_TYPES = frozenset("CALLE AVENIDA BOULEVARD CALZADA PRIVADA CERRADA ANDADOR RETORNO CIRCUITO PROLONGACION "
+                          "CALLEJON PEATONAL VIADUCTO CORREDOR PERIFERICO DIAGONAL EJE CONTINUACION AMPLIACION "
+                          "NUMERO INTERIOR EXTERIOR EDIFICIO DEPARTAMENTO COLONIA".split())
+
+
 def keys_for(r: Record) -> tuple[str, ...]:
     """All blocking keys of a record, sorted (the order does not matter, determinism does)."""
     keys: set[str] = set()
@@ -78,4 +99,5 @@ def keys_for(r: Record) -> tuple[str, ...]:
         _company_keys(r, keys)
     else:
         _person_keys(r, keys)
+    _address_keys(r, keys)
     return tuple(sorted(f"{r.kind[0]}/{k}" for k in keys))

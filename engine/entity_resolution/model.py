@@ -62,6 +62,15 @@ class Model:
     def possible_weight(self, kind: str) -> float:
         return self.thresholds.get(kind, {}).get("possible", 0.0)
 
+    def level_weight(self, kind: str, comparison: str, level: str) -> float:
+        return self.levels.get(kind, {}).get(comparison, {}).get(level, {}).get("weight", 0.0)
+
+    def rescored(self, scored: Scored, parts: tuple[tuple[str, Comparison, float], ...]) -> Scored:
+        """A score rebuilt from its parts, when evidence was added or taken away."""
+        total = scored.weight + sum(w for *_, w in parts) - sum(w for *_, w in scored.parts)
+        probability = 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0)))
+        return Scored(probability, total, parts)
+
     def score(self, a: Record, b: Record) -> Scored:
         kind_levels = self.levels.get(a.kind, {})
         total = self.prior.get(a.kind, 0.0)

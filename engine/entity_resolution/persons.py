@@ -132,6 +132,8 @@ def parse_person_name(raw: str) -> PersonName:
     'PEREZ'
     >>> parse_person_name("Pérez García, José Luis").given
     'JOSE LUIS'
+    >>> parse_person_name("MONTENEGRO IRENE ESTEBAN").given
+    'IRENE ESTEBAN'
     """
     if "," in raw:
         surnames, _, given = raw.partition(",")
@@ -144,6 +146,11 @@ def parse_person_name(raw: str) -> PersonName:
     given_first = _fit(units, ["G"] * (n - 2) + ["S", "S"] if n > 2 else ["G", "S"])
     surname_first = _fit(units, ["S", "S"] + ["G"] * (n - 2) if n > 2 else ["S", "G"])
     ambiguous = abs(surname_first - given_first) < 2
+    if n > 2 and surname_first > given_first:
+        # "PATERNO NOMBRE NOMBRE": the maternal surname left out, which the words show when they are known
+        paternal_only = _fit(units, ["S"] + ["G"] * (n - 1))
+        if paternal_only > surname_first:
+            return PersonName(" ".join(units[1:]), units[0], "", "surname_first")
     if surname_first > given_first:
         return _surname_first(units, ambiguous)
     run = 0

@@ -2,7 +2,9 @@
 
 Above the match threshold a mention joins the best entity, and any other entity it also
 matches is merged into the oldest of them; between the thresholds it becomes a new
-entity with a *possible* link queued for review; below, a new entity. Two valid,
+entity with a *possible* link queued for review; below, a new entity. A person who fits
+two namesakes equally well (kept apart by dates or identifiers) is held as *possible* too,
+and a name carried by many known entities counts for less (its term frequency). Two valid,
 different RFCs (or CURPs) never share an entity, and a reviewer's judgment beats any
 score. Every change is returned as an event dict for the caller to publish.
 """
@@ -10,13 +12,14 @@ score. Every change is returned as an event dict for the caller to publish.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES
-from engine.entity_resolution.compare import close_dates, known_date
+from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
 from engine.entity_resolution.store import Entity, Judgment, MemoryStore, ResolverStore, add_member
@@ -27,6 +30,10 @@ MAX_POSTING = 3000  # a name key shared by more entities than this says too litt
 MAX_CANDIDATES = 25  # entities scored per mention, those sharing most keys first
 MAX_MEMBERS = 12  # mentions of one entity compared with a new mention
 STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, however well another matches
+AMBIGUITY = 1.0  # bits: two people this close for one mention are equally likely
+NAME_FREQUENCY_CAP = 8.0  # bits at most taken from a name's agreement for its frequency
+_NAME_KEYS = ("p/gp:", "p/pm:")
+_NAME_AGREES = frozenset({"exact", "compatible", "fuzzy", "paternal_exact", "paternal_fuzzy"})
 
 
 def entity_id_for(kind: str, seed: str) -> str:
@@ -73,6 +80,7 @@ class Resolver:
         record = prepare(m)
         same, not_same = self._judged(record.id)
         scored: list[tuple[float, int, str, Scored | None]] = []
+        name_count = self._name_count(record)
         for entity_id in self._candidates(record, same):
             entity = self.store.entity(entity_id)
             if entity is None or entity.kind != record.kind or entity_id in not_same:
@@ -83,12 +91,14 @@ class Resolver:
                 scored.append((float("inf"), entity.created, entity_id, None))
                 continue
             best = self._score_entity(record, entity)
+            if name_count > 1 and best is not None:
+                best = self._name_frequency(best, name_count)
             if best.weight < STRONG_AGAINST:
                 continue
             scored.append((best.weight, entity.created, entity_id, best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]
-        if matched:
+        if matched and not self._ambiguous(matched):
             return self._join(record, matched)
         entity_id = preferred_entity_id(record)
         if self.store.entity(entity_id) is not None or self.store.redirect(entity_id) != entity_id:
@@ -107,6 +117,25 @@ class Resolver:
         prob = top.probability if top else 0.0
         why = f"best candidate {prob:.2f}: {top.explain()}" if top else "no candidate"
         return Resolution(record.id, entity_id, "new", prob, why, None, events)
+
+    def _ambiguous(self, matched: list[tuple[float, int, str, Scored | None]]) -> bool:
+        """The mention fits two people about equally well who must stay apart (namesakes told apart by their
+        dates or identifiers): guessing would put it with the wrong one half the time, so it is held for review.
+
+        Companies keep the older rule (a bridge joins the best one): a firm's name is rarely shared by chance.
+        """
+        top_weight, _, top_id, top = matched[0]
+        top_entity = self.store.entity(top_id)
+        if top is None or top_entity is None or top_entity.kind != "person":
+            return False
+        for weight, _, other_id, other in matched[1:]:
+            if other is None or weight < top_weight - AMBIGUITY:
+                break
+            entity = self.store.entity(other_id)
+            if entity is not None and (not self.compatible(top_entity, entity)
+                                       or self._dates_conflict(top_entity, entity)):
+                return True
+        return False
 
     def _judged(self, node_id: str) -> tuple[set[str], set[str]]:
         same, not_same = set(), set()
@@ -133,6 +162,33 @@ class Resolver:
                 out.append(entity_id)
         return out
 
+    def _name_count(self, record: Record) -> int:
+        """How many known entities carry this person's name (given and both surnames, as they sound).
+
+        The term frequency of Fellegi-Sunter practice, counted in the store: at most the number of entities
+        sharing both the given-name-and-paternal key and the two-surnames key.
+        """
+        if record.kind != "person":
+            return 0
+        counts = []
+        for key in record.keys:
+            if key.startswith(_NAME_KEYS):
+                counts.append(self.store.posting_size(key))
+        if len(counts) < 2:
+            return 0
+        return min(counts)
+
+    def _name_frequency(self, scored: Scored, count: int) -> Scored:
+        """Names shared by many entities say less: agreement on one carried by n entities is worth log2(n) bits
+        less (at most NAME_FREQUENCY_CAP), so a very common name alone no longer reaches the match threshold."""
+        agree = {name: c.level for name, c, _ in scored.parts if name in ("given_name", "surnames")}
+        if agree.get("given_name") not in _NAME_AGREES or agree.get("surnames") not in _NAME_AGREES:
+            return scored
+        penalty = -min(math.log2(count), NAME_FREQUENCY_CAP)
+        part = ("name_frequency", Comparison("common", 1.0 / count, f"name carried by {count} known entities"),
+                round(penalty, 2))
+        return self.model.rescored(scored, (*scored.parts, part))
+
     def _score_entity(self, record: Record, entity: Entity) -> Scored:
         """The best-matching member's score, or the worst one's if some member is clearly someone else."""
         best: Scored | None = None
@@ -151,7 +207,28 @@ class Resolver:
         assert best is not None and worst is not None
         # in a cluster a reviewer joined, dissimilar members are expected: none of them vetoes
         judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
-        return worst if worst.weight < STRONG_AGAINST and not judged else best
+        if worst.weight < STRONG_AGAINST and not judged:
+            return worst
+        return best if judged else self._with_entity_date(record, entity, best)
+
+    def _with_entity_date(self, record: Record, entity: Entity, best: Scored) -> Scored:
+        """The best member's score, plus the date evidence other members hold when that member has no date.
+
+        A mention that matches an undated member by name alone may still contradict the birth date the
+        entity's other members give: a namesake's mention must not slip in through an undated one.
+        """
+        day = known_date(record)
+        if day is None or any(name == "birth_date" for name, _, _ in best.parts):
+            return best
+        days = self._known_dates(entity)
+        if not days:
+            return best
+        level = "exact" if day in days else "close" if any(close_dates(day, d) for d in days) else "different"
+        weight = self.model.level_weight(record.kind, "birth_date", level)
+        detail = f"entity's date {'agrees' if level == 'exact' else 'is close' if level == 'close' else 'differs'}"
+        part = ("birth_date", Comparison(level, 1.0 if level == "exact" else 0.66 if level == "close" else 0.0,
+                                         f"{detail}: {day.isoformat()}"), weight)
+        return self.model.rescored(best, (*best.parts, part))
 
     @staticmethod
     def _conflicts(record: Record, entity: Entity) -> bool:

@@ -31,8 +31,8 @@ def out_edges(label: str, rel_type: str) -> Statement:
         raise ValueError(rel_type)
     return Statement(
         f"export_out[{label}-{rel_type}]",
-        f"""MATCH (a:{label})-[r:{rel_type}]->(b)
-WHERE a.id IN $ids
+        f"""UNWIND $ids AS node_id
+MATCH (a:{label} {{id: node_id}})-[r:{rel_type}]->(b)
 RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, properties(r) AS props""",
         ("ids",),
     )
@@ -46,8 +46,8 @@ def in_edges(label: str, rel_type: str) -> Statement:
         raise ValueError(rel_type)
     return Statement(
         f"export_in[{label}-{rel_type}]",
-        f"""MATCH (b)-[r:{rel_type}]->(a:{label})
-WHERE a.id IN $ids
+        f"""UNWIND $ids AS node_id
+MATCH (b)-[r:{rel_type}]->(a:{label} {{id: node_id}})
 RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, properties(r) AS props""",
         ("ids",),
     )
@@ -58,7 +58,7 @@ def node_props(label: str) -> Statement:
     schema().label(label)
     return Statement(
         f"export_nodes[{label}]",
-        f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, properties(n) AS props",
+        f"UNWIND $ids AS node_id MATCH (n:{label} {{id: node_id}}) RETURN n.id AS id, properties(n) AS props",
         ("ids",),
     )
 

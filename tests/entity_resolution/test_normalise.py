@@ -60,6 +60,7 @@ def test_company_names(raw, name, form):
         ("AMAYA GONZÁLEZ MÓNICA LIZETH", "MONICA LIZETH", "AMAYA", "GONZALEZ"),  # SAT 69-B
         ("Dra. Caridad Aguilera", "CARIDAD", "AGUILERA", ""),
         ("Juan Peña", "JUAN", "PENA", ""),
+        ("MONTENEGRO IRENE ESTEBAN", "IRENE ESTEBAN", "MONTENEGRO", ""),  # the maternal surname left out
     ],
 )
 def test_person_names(raw, given, paternal, maternal):
