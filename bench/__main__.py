@@ -1,7 +1,10 @@
 """`make bench`: measure, on the real embedded servers, what the issues ask for.
 
-Figures written so far (bench/ingest.json): publish and stream-ingest throughput of the
-real SAT 69-B list and OCDS samples, measured in one run on fresh servers.
+Each benchmark starts its own fresh embedded servers and writes its figures as JSON under
+``--out``: ``ingest.json`` (publish and stream-ingest throughput of the real SAT 69-B list
+and OCDS samples), ``er.json`` (entity resolution, :mod:`bench.er`) and ``detection.json``
+(planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`).
+``--only`` runs one of them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+
+BENCHMARKS = ("ingest", "er", "detection")
 
 
 def bench_ingest(data: Path) -> dict[str, object]:
@@ -24,8 +29,8 @@ def bench_ingest(data: Path) -> dict[str, object]:
 
     with tempfile.TemporaryDirectory() as home:
         services = EmbeddedServices(Path(home))
-        infos = services.up()
         try:
+            infos = services.up()
             ep = Endpoints(infos["kafka"].url, infos["graph"].url, None, services.password(), "vinculo")
             t0 = time.perf_counter()
             sat = publish("sat69b", [data / "sat69b" / "Listado_Completo_69-B.csv"], ep.kafka_bootstrap)
@@ -53,18 +58,42 @@ def bench_ingest(data: Path) -> dict[str, object]:
     }
 
 
+def run_ingest(data: Path, out: Path) -> dict[str, object]:
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
+    figures = {"machine": machine, "ingest": bench_ingest(data)}
+    path = out / "ingest.json"
+    path.write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+    print(f"wrote {path}")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("bench"))
+    parser.add_argument("--only", choices=BENCHMARKS, help="run only this benchmark")
     args = parser.parse_args()
-    args.out.mkdir(exist_ok=True)
-    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
-    figures = {"machine": machine, "ingest": bench_ingest(args.data.resolve())}
-    path = args.out / "ingest.json"
-    path.write_text(json.dumps(figures, indent=2))
-    print(json.dumps(figures, indent=2))
-    print(f"wrote {path}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = args.data.resolve()
+    chosen = (args.only,) if args.only else BENCHMARKS
+    timings: dict[str, float] = {}
+    for name in chosen:
+        started = time.perf_counter()
+        print(f"== bench {name} ==", flush=True)
+        if name == "ingest":
+            run_ingest(data, args.out)
+        elif name == "er":
+            from bench import er
+
+            er.main(data, args.out)
+            print(f"wrote {args.out / 'er.json'}")
+        else:
+            from bench import detection
+
+            detection.main(data, args.out)
+        timings[name] = round(time.perf_counter() - started, 1)
+    print(f"bench seconds: {timings}")
 
 
 if __name__ == "__main__":

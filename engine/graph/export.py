@@ -20,6 +20,20 @@ from engine.graph.schema import schema
 from engine.graph.store import GraphStore
 
 CONTROL = ("OWNS", "DIRECTS", "REPRESENTS")
+# The relationship properties detection reads; other relationships travel with their id only
+# (most of a large graph is tenders and awards, whose properties no pattern needs here).
+_REL_PROPS = {
+    "HOLDS_POSITION": ("role", "start", "end"),
+    "OWNS": ("share", "share_min", "share_max", "start", "end"),
+    "DIRECTS": ("role", "start", "end"),
+    "REPRESENTS": ("role", "start", "end"),
+    "FAMILY_OF": ("relation",),
+    "INTERVENED_IN": ("role",),
+}
+
+
+def _rel_map(rel_type: str) -> str:
+    return "r {" + ", ".join(f".{p}" for p in ("id", *_REL_PROPS.get(rel_type, ()))) + "}"
 _CHUNK = 2000
 
 
@@ -33,7 +47,7 @@ def out_edges(label: str, rel_type: str) -> Statement:
         f"export_out[{label}-{rel_type}]",
         f"""UNWIND $ids AS node_id
 MATCH (a:{label} {{id: node_id}})-[r:{rel_type}]->(b)
-RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, properties(r) AS props""",
+RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, {_rel_map(rel_type)} AS props""",
         ("ids",),
     )
 
@@ -48,17 +62,28 @@ def in_edges(label: str, rel_type: str) -> Statement:
         f"export_in[{label}-{rel_type}]",
         f"""UNWIND $ids AS node_id
 MATCH (b)-[r:{rel_type}]->(a:{label} {{id: node_id}})
-RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, properties(r) AS props""",
+RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, {_rel_map(rel_type)} AS props""",
         ("ids",),
     )
+
+
+# Node properties detection does not read and that weigh (a whole OCDS release, flag evidence)
+# stay in the store: a map projection names what to bring instead.
+_LEAN = {
+    "ContractingProcess": ("id", "name", "title", "ocid", "date", "amount", "currency", "procurement_method",
+                           "status", "tender_start", "tender_end", "folio"),
+    "Flag": ("id", "pattern", "status", "severity", "score"),
+}
 
 
 @cache
 def node_props(label: str) -> Statement:
     schema().label(label)
+    lean = _LEAN.get(label)
+    props = "n {" + ", ".join(f".{p}" for p in lean) + "}" if lean else "properties(n)"
     return Statement(
         f"export_nodes[{label}]",
-        f"UNWIND $ids AS node_id MATCH (n:{label} {{id: node_id}}) RETURN n.id AS id, properties(n) AS props",
+        f"UNWIND $ids AS node_id MATCH (n:{label} {{id: node_id}}) RETURN n.id AS id, {props} AS props",
         ("ids",),
     )
 
@@ -73,9 +98,18 @@ def all_ids(label: str) -> Statement:
     )
 
 
+SANCTIONED_AT_ADDRESSES = Statement(
+    "export_sanctioned_at_addresses",
+    """UNWIND $ids AS node_id
+MATCH (a:Address {id: node_id})<-[r:LOCATED_AT]-(c:Company)<-[:SANCTIONED]-(:Sanction)
+RETURN DISTINCT c.id AS src, 'Company' AS src_label, a.id AS dst, 'Address' AS dst_label, r {.id} AS props""",
+    ("ids",),
+)
+
+
 def export_statements() -> list[Statement]:
     """Every export statement, for the Neo4j linter."""
-    out: list[Statement] = []
+    out: list[Statement] = [SANCTIONED_AT_ADDRESSES]
     for rel in schema().relationships.values():
         out += [out_edges(label, rel.name) for label in rel.sources]
         out += [in_edges(label, rel.name) for label in rel.targets]
@@ -174,33 +208,37 @@ class Exporter:
         officials |= step.get("Person", set())
         people |= officials
 
-        # Relatives of the people, and chains of control above the companies (k hops).
+        # Relatives of the officials: what they hold is the officials' conflict.
         for direction in ("out", "in"):
-            people |= follow("Person", "FAMILY_OF", direction, set(people)).get("Person", set())
-        frontier_companies, controllers = set(companies), set()
-        for _ in range(k):
+            people |= follow("Person", "FAMILY_OF", direction, officials).get("Person", set())
+
+        # Chains of control above the bidders and suppliers, up to k hops.
+        procurement = set(companies)
+        frontier: set[str] = set(companies)
+        direct_controllers: dict[str, set[str]] = {}
+        for hop in range(k):
             grown: dict[str, set[str]] = {}
             for rel_type in CONTROL:
-                merge(grown, follow("Company", rel_type, "in", frontier_companies))
-            new_companies = grown.get("Company", set()) - companies
-            new_people = grown.get("Person", set()) - people
-            companies |= new_companies
-            people |= new_people
-            frontier_companies = new_companies
-            controllers |= new_people
-            if not new_companies:
+                merge(grown, follow("Company", rel_type, "in", frontier))
+            if hop == 0:
+                direct_controllers = {label: set(ids) for label, ids in grown.items()}
+            frontier = grown.get("Company", set()) - companies
+            companies |= frontier
+            people |= grown.get("Person", set())
+            if not frontier:
                 break
-        # What the people control (a relative's company that is not a supplier still matters
-        # when it owns one; the chain above already covers that direction).
-        for rel_type in CONTROL:
-            step = follow("Person", rel_type, "out", people)
-            companies |= step.get("Company", set())
-        for direction in ("out", "in"):
-            people |= follow("Person", "FAMILY_OF", direction, controllers).get("Person", set())
+        # Whatever else the direct controllers of bidders and suppliers control (a shared
+        # owner or director with a sanctioned company).
+        for label, ids in direct_controllers.items():
+            for rel_type in CONTROL:
+                companies |= follow(label, rel_type, "out", ids).get("Company", set())
 
-        # Addresses of the companies, who else is there, and the sanctions on everyone.
-        addresses = follow("Company", "LOCATED_AT", "out", companies).get("Address", set())
-        companies |= follow("Address", "LOCATED_AT", "in", addresses).get("Company", set())
+        # Addresses of bidders and suppliers, sanctioned companies at them, and the
+        # sanctions on everyone in the partition.
+        addresses = follow("Company", "LOCATED_AT", "out", procurement).get("Address", set())
+        if addresses:
+            companies |= add(self._edges(SANCTIONED_AT_ADDRESSES, sorted(addresses)), "LOCATED_AT").get(
+                "Company", set())
         follow("Company", "SANCTIONED", "in", companies)
         follow("Person", "SANCTIONED", "in", people)
 

@@ -23,6 +23,7 @@ Source
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import combinations
 from typing import ClassVar
 
@@ -46,10 +47,14 @@ class TenderersShareDetails:
     Config: ClassVar[type[PatternConfig]] = Config
 
     def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+        known: dict[str, _Details] = {}
         for process in list(ctx.nodes("ContractingProcess")):
             tenderers = sorted({t for t, _ in ctx.into(process, "TENDERED")})
+            for t in tenderers:
+                if t not in known:
+                    known[t] = _details(ctx, t)
             for a, b in combinations(tenderers, 2):
-                shared = self._shared(ctx, a, b)
+                shared = _shared(known[a], known[b])
                 if len(shared) < config.min_shared:
                     continue
                 people = [v for k, v in shared if k == "representative"]
@@ -67,15 +72,30 @@ class TenderersShareDetails:
                     evidence={"path": [a, process, b], "shared": [{"kind": k, "value": v} for k, v in shared]},
                 )
 
-    def _shared(self, ctx: DetectionContext, a: str, b: str) -> list[tuple[str, str]]:
-        shared: list[tuple[str, str]] = []
-        addresses = {x for x, _ in ctx.out(a, "LOCATED_AT")} & {x for x, _ in ctx.out(b, "LOCATED_AT")}
-        shared += [("address", x) for x in sorted(addresses)]
-        pa, pb = ctx.props(a), ctx.props(b)
-        for field, kind in (("telephone", "phone"), ("email", "e-mail")):
-            if _norm(pa.get(field)) and _norm(pa.get(field)) == _norm(pb.get(field)):
-                shared.append((kind, str(pa.get(field))))
-        controllers_a = {c for t in CONTROL for c, _ in ctx.into(a, t)}
-        controllers_b = {c for t in CONTROL for c, _ in ctx.into(b, t)}
-        shared += [("representative", c) for c in sorted(controllers_a & controllers_b)]
-        return shared
+
+@dataclass(frozen=True)
+class _Details:
+    addresses: frozenset[str]
+    phone: tuple[str, str]  # (normalised, as written)
+    email: tuple[str, str]
+    controllers: frozenset[str]
+
+
+def _details(ctx: DetectionContext, node: str) -> _Details:
+    props = ctx.props(node)
+    phone, email = props.get("telephone"), props.get("email")
+    return _Details(
+        addresses=frozenset(x for x, _ in ctx.out(node, "LOCATED_AT")),
+        phone=(_norm(phone), str(phone or "")),
+        email=(_norm(email), str(email or "")),
+        controllers=frozenset(c for t in CONTROL for c, _ in ctx.into(node, t)),
+    )
+
+
+def _shared(a: _Details, b: _Details) -> list[tuple[str, str]]:
+    shared: list[tuple[str, str]] = [("address", x) for x in sorted(a.addresses & b.addresses)]
+    for kind, mine, theirs in (("phone", a.phone, b.phone), ("e-mail", a.email, b.email)):
+        if mine[0] and mine[0] == theirs[0]:
+            shared.append((kind, mine[1]))
+    shared += [("representative", c) for c in sorted(a.controllers & b.controllers)]
+    return shared
