@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -76,12 +76,3 @@ def open_store(
     except KeyError:
         raise ValueError(f"no graph store for scheme {scheme!r} (known: {', '.join(BACKENDS)})") from None
     return factory(uri, user=user, password=password, name=name)
-
-
-def write_all(store: GraphStore, batches: Iterable[GraphBatch]) -> int:
-    merged = GraphBatch()
-    for batch in batches:
-        merged.extend(batch)
-    if merged:
-        store.write(merged)
-    return len(merged)

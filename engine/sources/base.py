@@ -68,6 +68,19 @@ class Source(Protocol):
         """Turn one raw record into a canonical record, or raise :class:`RecordError`."""
 
 
+def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
+    """A file's bytes, its text and the encoding detected; a broken record (with the reason)
+    when no encoding gives text, for the reader to pass on to the dead-letter topic."""
+    from engine.sources.decoding import UndecodableError, decode
+
+    data = path.read_bytes()
+    try:
+        body, encoding = decode(data)
+    except UndecodableError as exc:
+        return RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+    return data, body, encoding
+
+
 def load_json_object(value: bytes, what: str) -> dict[str, Any]:
     try:
         data = json.loads(value)

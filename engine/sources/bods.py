@@ -75,8 +75,7 @@ from typing import Any
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
-from engine.sources.base import RawRecord, RecordContext, RecordError, number, text
-from engine.sources.decoding import UndecodableError, decode
+from engine.sources.base import RawRecord, RecordContext, RecordError, number, read_text, text
 from engine.sources.ocds import address_key
 
 __all__ = ["KIND", "TOPIC", "SUFFIXES", "SOURCE", "INTERESTS", "normalize"]
@@ -114,12 +113,11 @@ class BODSSource:
     topic = TOPIC
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        data = path.read_bytes()
-        try:
-            body, _ = decode(data)
-        except UndecodableError as exc:
-            yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+        decoded = read_text(path)
+        if isinstance(decoded, RawRecord):
+            yield decoded
             return
+        data, body, _ = decoded
         statements: list[tuple[str, dict[str, Any]]] = []
         broken: list[RawRecord] = []
         if path.suffix.lower() in (".jsonl", ".ndjson"):

@@ -69,8 +69,16 @@ from typing import Any
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
-from engine.sources.base import RawRecord, RecordContext, RecordError, RecordSkipped, load_json_object, number, text
-from engine.sources.decoding import UndecodableError, decode
+from engine.sources.base import (
+    RawRecord,
+    RecordContext,
+    RecordError,
+    RecordSkipped,
+    load_json_object,
+    number,
+    read_text,
+    text,
+)
 from engine.sources.ocds import address_key
 
 __all__ = ["KIND", "TOPIC", "SUFFIXES", "SOURCE", "LABELS", "RELATIONS", "normalize", "dataset_of"]
@@ -120,12 +128,11 @@ class FtMSource:
     topic = TOPIC
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        data = path.read_bytes()
-        try:
-            body, _ = decode(data)
-        except UndecodableError as exc:
-            yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+        decoded = read_text(path)
+        if isinstance(decoded, RawRecord):
+            yield decoded
             return
+        data, body, _ = decoded
         dataset = dataset_of(path.name)
         items: list[tuple[str, Any]] = []
         if body.lstrip().startswith("["):

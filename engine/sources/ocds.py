@@ -23,8 +23,7 @@ import ocdsmerge
 
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, text
-from engine.sources.decoding import UndecodableError, decode
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, read_text, text
 
 KIND = "ocds"
 TOPIC = "raw.ocds"
@@ -42,12 +41,11 @@ class OCDSSource:
     topic = TOPIC
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        data = path.read_bytes()
-        try:
-            body, _ = decode(data)
-        except UndecodableError as exc:
-            yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+        decoded = read_text(path)
+        if isinstance(decoded, RawRecord):
+            yield decoded
             return
+        data, body, _ = decoded
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             for number_, line in enumerate(body.splitlines(), start=1):
                 if line.strip():

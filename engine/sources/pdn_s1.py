@@ -63,8 +63,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object
-from engine.sources.decoding import UndecodableError, decode
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, read_text
 
 __all__ = [
     "KIND", "SOURCE", "TOPIC", "normalize", "split_pdn", "person_name", "iso_date", "fold",
@@ -84,12 +83,11 @@ def split_pdn(path: Path, what: str) -> Iterator[RawRecord]:
     ``{"data": [...], "meta"}`` (S2 v2, S3 v2), a bare list, a single item, and JSON lines of
     any of these. Never raises on bad content.
     """
-    data = path.read_bytes()
-    try:
-        body, _ = decode(data)
-    except UndecodableError as exc:
-        yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+    decoded = read_text(path)
+    if isinstance(decoded, RawRecord):
+        yield decoded
         return
+    data, body, _ = decoded
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():

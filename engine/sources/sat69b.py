@@ -29,9 +29,9 @@ from engine.sources.base import (
     RecordError,
     RecordSkipped,
     load_json_object,
+    read_text,
     text,
 )
-from engine.sources.decoding import UndecodableError, decode
 
 KIND = "sat69b"
 TOPIC = "raw.sat69b"
@@ -77,12 +77,11 @@ class SAT69BSource:
     topic = TOPIC
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        data = path.read_bytes()
-        try:
-            body, encoding = decode(data)
-        except UndecodableError as exc:
-            yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+        decoded = read_text(path)
+        if isinstance(decoded, RawRecord):
+            yield decoded
             return
+        data, body, encoding = decoded
         rows = list(csv.reader(io.StringIO(body)))
         header_at = next(
             (i for i, row in enumerate(rows[:20]) if any(fold(c) == "rfc" for c in row)), None

@@ -55,12 +55,10 @@ def test_watch_publishes_each_file_once_across_restarts(stack, tmp_path):
 
 class _API(BaseHTTPRequestHandler):
     records: list[dict] = []  # type: ignore[type-arg]
-    requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802
         query = parse_qs(urlsplit(self.path).query)
         page, size = int(query["page"][0]), int(query["pageSize"][0])
-        self.requests.append(self.path)
         chunk = self.records[(page - 1) * size: page * size]
         body = json.dumps({
             "pagination": {"page": page, "pageSize": size, "totalRows": len(self.records),
