@@ -27,7 +27,13 @@ def _last(unit: str) -> str:
 
 
 def _person_keys(r: Record, keys: set[str]) -> None:
-    day = r.birth_date.strftime("%y%m%d") if r.birth_date else ""
+    known = r.birth_date or (r.curp.date if r.curp is not None else None) or (r.rfc.date if r.rfc is not None else None)
+    day = known.strftime("%y%m%d") if known else ""
+    sounds = sorted({spanish_key(_last(u)) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())}
+                    - {""})
+    for i, x in enumerate(sounds):  # any two words of the name, whatever their roles: a misread order still meets
+        for y in sounds[i + 1 :]:
+            keys.add(f"ww:{x}|{y}")
     for p in r.persons:
         g = spanish_key(p.first_given)
         pat, mat = spanish_key(_last(p.paternal)), spanish_key(_last(p.maternal))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from engine.entity_resolution import fuzzy
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
-from engine.entity_resolution.persons import PersonName
+from engine.entity_resolution.persons import PersonName, all_readings
 from engine.entity_resolution.records import Record
 
 __all__ = ["Comparison", "COMPARISONS", "Comparator", "close_dates", "known_date"]
@@ -30,65 +30,119 @@ class Comparison(NamedTuple):
 Comparator = Callable[[Record, Record], "Comparison | None"]
 
 
-def _best_readings(a: Record, b: Record) -> tuple[PersonName, PersonName]:
-    """The pair of name readings that agree best, when a name's word order was unclear."""
-    if len(a.persons) == 1 and len(b.persons) == 1:
-        return a.persons[0], b.persons[0]
-    return max(
-        ((x, y) for x in a.persons for y in b.persons),
-        key=lambda p: fuzzy.ratio(p[0].paternal, p[1].paternal) + fuzzy.ratio(p[0].given, p[1].given),
-    )
+def _given_level(x: str, y: str, first_x: str, first_y: str) -> tuple[str, float]:
+    if x == y:
+        return "exact", 1.0
+    score = fuzzy.jaro_winkler(x, y)
+    if _same_words(x, y, 0.92):
+        return "fuzzy", score
+    wx, wy = set(x.split()), set(y.split())
+    if wx <= wy or wy <= wx or first_x == first_y:
+        return "compatible", score
+    if min(len(x), len(y)) == 1 and x[0] == y[0]:
+        return "initial", score
+    return "different", score
 
 
-def given_name(a: Record, b: Record) -> Comparison | None:
-    """The given names agree."""
+def _surname_level(x: str, y: str) -> tuple[str, float]:
+    if not x or not y:
+        return "missing", 0.5
+    if x == y:
+        return "exact", 1.0
+    score = fuzzy.jaro_winkler(x, y)
+    return ("fuzzy" if _same_words(x, y, 0.9) else "different"), score
+
+
+def _same_words(x: str, y: str, floor: float) -> bool:
+    """As many words, each the same but for a typo: "ELENA OCNCHITA" is "ELENA CONCHITA", "LUIS PEREZ" is not
+    "LUIS GARCIA"."""
+    wx, wy = x.split(), y.split()
+    return len(wx) == len(wy) and all(a == b or _one_typo(a, b, fuzzy.jaro_winkler(a, b), floor)
+                                      for a, b in zip(wx, wy, strict=True))
+
+
+def _one_typo(x: str, y: str, jaro_winkler: float, floor: float) -> bool:
+    """Two spellings of one word: alike by Jaro-Winkler, or one keystroke apart (two in a long word)."""
+    if jaro_winkler >= floor:
+        return True
+    shorter = min(len(x), len(y))
+    return shorter >= 3 and fuzzy.typo_distance(x, y, cutoff=2) <= (2 if shorter >= 8 else 1)
+
+
+_AGREE = frozenset({"exact", "fuzzy"})
+# name levels, best first; the first four are agreement, found in any plausible reading of the two names
+NAME_LEVELS = ("exact", "fuzzy", "maternal_missing", "given_partial", "given_differs", "maternal_differs",
+               "paternal_differs", "swapped", "different")
+_NAME_AGREEMENT = frozenset(NAME_LEVELS[:4])
+_READING_AGREEMENT = frozenset(NAME_LEVELS[:3])  # what another reading may find: the whole name, bar a maternal
+
+
+def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
+    """The joint level of two readings (given names, paternal and maternal surname) and their mean similarity."""
+    g, sg = _given_level(x.given, y.given, x.first_given, y.first_given) if x.given and y.given else ("missing", 0.5)
+    p, sp = _surname_level(x.paternal, y.paternal)
+    m, sm = _surname_level(x.maternal, y.maternal)
+    score = (sg + sp + sm) / 3
+    if p == "missing":
+        return "different", score
+    if (p == "different" and m != "missing" and _surname_level(x.paternal, y.maternal)[0] in _AGREE
+            and _surname_level(x.maternal, y.paternal)[0] in _AGREE):
+        return "swapped", score
+    if g in _AGREE and p in _AGREE and m in _AGREE:
+        return ("exact" if g == p == m == "exact" else "fuzzy"), score
+    if g in _AGREE and p in _AGREE and m == "missing":
+        return "maternal_missing", score
+    if g in ("compatible", "initial", "missing") and p in _AGREE and m != "different":
+        return "given_partial", score
+    if g == "different" and p in _AGREE and m != "different":
+        return "given_differs", score
+    if g != "different" and p in _AGREE:
+        return "maternal_differs", score
+    if g != "different" and m in _AGREE:
+        return "paternal_differs", score
+    return "different", score
+
+
+def _readings_compared(a: Record, b: Record) -> tuple[str, float, PersonName, PersonName]:
+    """The level of the likely readings; or, when they disagree, the best agreement any plausible reading finds."""
+    x, y = a.persons[0], b.persons[0]
+    level, score = _name_level(x, y)
+    if level in _NAME_AGREEMENT and level != "given_partial" or level == "swapped":
+        return level, score, x, y
+    best = (NAME_LEVELS.index(level), -score, 0, level, score, x, y)
+    likely = set(a.persons) | set(b.persons)
+    pairs = ((rx, ry) for rx in all_readings(a.mention.name) for ry in all_readings(b.mention.name))
+    for i, (rx, ry) in enumerate(pairs):
+        if rx not in likely and ry not in likely:
+            continue  # one name at least is read as its words suggest
+        lv, sc = _name_level(rx, ry)
+        if lv in _READING_AGREEMENT:
+            best = min(best, (NAME_LEVELS.index(lv), -sc, i + 1, lv, sc, rx, ry))
+    return best[3], best[4], best[5], best[6]
+
+
+def person_name(a: Record, b: Record) -> Comparison | None:
+    """The whole name: given names, paternal and maternal surname, each in its place, judged together.
+
+    One comparison rather than one per part, because the parts are not independent: a true match
+    rarely differs in two of them, and surnames in the other order are another person.
+    """
     if not a.persons or not b.persons:
         return None
-    x, y = _best_readings(a, b)
-    if not x.given or not y.given:
-        return None
-    if x.given == y.given:
-        return Comparison("exact", 1.0, f"same given names {x.given}")
-    score = fuzzy.jaro_winkler(x.given, y.given)
-    wx, wy = set(x.given.split()), set(y.given.split())
-    if wx <= wy or wy <= wx or x.first_given == y.first_given:
-        return Comparison("compatible", score, f"given names {x.given} / {y.given} share a name")
-    if score >= 0.92:
-        return Comparison("fuzzy", score, f"given names {x.given} / {y.given} nearly equal")
-    if min(len(x.given), len(y.given)) == 1 and x.given[0] == y.given[0]:
-        return Comparison("initial", score, f"initial {x.given[0]} agrees")
-    if score >= 0.8:
-        return Comparison("weak", score, f"given names {x.given} / {y.given} alike")
-    return Comparison("different", score, f"given names differ: {x.given} / {y.given}")
-
-
-def surnames(a: Record, b: Record) -> Comparison | None:
-    """The paternal and maternal surnames agree, each in its own place."""
-    if not a.persons or not b.persons:
-        return None
-    x, y = _best_readings(a, b)
-    if not x.paternal or not y.paternal:
-        return None
-    sim_p = fuzzy.jaro_winkler(x.paternal, y.paternal)
-    if not x.maternal or not y.maternal:
-        if x.paternal == y.paternal:
-            return Comparison("paternal_exact", 1.0, f"same surname {x.paternal}")
-        if sim_p >= 0.9:
-            return Comparison("paternal_fuzzy", sim_p, f"surnames {x.paternal} / {y.paternal} nearly equal")
-        return Comparison("different", sim_p, f"surnames differ: {x.paternal} / {y.paternal}")
-    if x.paternal == y.paternal and x.maternal == y.maternal:
-        return Comparison("exact", 1.0, f"same surnames {x.paternal} {x.maternal}")
-    if x.paternal == y.maternal and x.maternal == y.paternal:
-        return Comparison("swapped", 0.0, f"surnames swapped: {x.paternal} {x.maternal} / {y.paternal} {y.maternal}")
-    sim_m = fuzzy.jaro_winkler(x.maternal, y.maternal)
-    pair = f"{x.paternal} {x.maternal} / {y.paternal} {y.maternal}"
-    if sim_p >= 0.9 and sim_m >= 0.9:
-        return Comparison("fuzzy", (sim_p + sim_m) / 2, f"surnames nearly equal: {pair}")
-    if sim_p >= 0.9:
-        return Comparison("maternal_differs", sim_m, f"maternal surnames differ: {pair}")
-    if sim_m >= 0.9:
-        return Comparison("paternal_differs", sim_p, f"paternal surnames differ: {pair}")
-    return Comparison("different", (sim_p + sim_m) / 2, f"surnames differ: {pair}")
+    level, score, x, y = _readings_compared(a, b)
+    pair = f"{x.full} / {y.full}"
+    detail = {
+        "exact": f"same name {x.full}",
+        "fuzzy": f"names nearly equal: {pair}",
+        "maternal_missing": f"same name, one without maternal surname: {pair}",
+        "given_partial": f"surnames agree, given names partly: {pair}",
+        "given_differs": f"given names differ: {x.given} / {y.given}",
+        "maternal_differs": f"maternal surnames differ: {pair}",
+        "paternal_differs": f"paternal surnames differ: {pair}",
+        "swapped": f"surnames swapped: {x.paternal} {x.maternal} / {y.paternal} {y.maternal}",
+        "different": f"names differ: {pair}",
+    }[level]
+    return Comparison(level, round(score, 4), detail)
 
 
 def company_name(a: Record, b: Record) -> Comparison | None:
@@ -179,7 +233,7 @@ def _spelled(r: Record) -> set[str]:
     if r.company is not None:
         letters = {rfc_company_letters(r.company.name)}
     else:
-        letters = {rfc_person_letters(p.given, p.paternal, p.maternal) for p in r.persons}
+        letters = {rfc_person_letters(p.given, p.paternal, p.maternal) for p in all_readings(r.mention.name)}
     letters.discard("")
     day = r.birth_date.strftime("%y%m%d") if r.birth_date else ""
     return {x + day for x in letters}
@@ -262,7 +316,7 @@ def country(a: Record, b: Record) -> Comparison | None:
 
 COMPARISONS: dict[str, dict[str, Comparator]] = {
     "person": {
-        "given_name": given_name, "surnames": surnames, "rfc": rfc, "curp": curp,
+        "name": person_name, "rfc": rfc, "curp": curp,
         "identifier_name": identifier_name, "birth_date": birth_date, "address": address, "country": country,
     },
     "company": {

@@ -185,3 +185,33 @@ def readings(raw: str) -> tuple[PersonName, ...]:
     else:
         other = _surname_first(units, True)
     return (first, other)
+
+
+@lru_cache(maxsize=200_000)
+def all_readings(raw: str) -> tuple[PersonName, ...]:
+    """Every plausible reading of a name without a comma: the likely ones first, then both orders with two
+    surnames, so that a misread order can still be recognised when another mention spells it out.
+
+    Comparison uses these only to find agreement (``compare.person_name``); blocking keeps to ``readings``.
+
+    >>> [r.given for r in all_readings("Héctor Gerónimo Lozada Valadez")][-2:]
+    ['HECTOR GERONIMO', 'LOZADA VALADEZ']
+    """
+    likely = readings(raw)
+    if likely[0].order == "comma":
+        return likely
+    units = _units(raw)
+    n = len(units)
+    if n < 2:
+        return likely
+    if n == 2:
+        others = [PersonName(units[0], units[1], "", "given_first", True),
+                  PersonName(units[1], units[0], "", "surname_first", True)]
+    else:
+        others = [PersonName(" ".join(units[: n - 2]), units[n - 2], units[n - 1], "given_first", True),
+                  PersonName(" ".join(units[2:]), units[0], units[1], "surname_first", True),
+                  PersonName(" ".join(units[: n - 1]), units[n - 1], "", "given_first", True),
+                  PersonName(" ".join(units[1:]), units[0], "", "surname_first", True)]
+    seen = {(r.given, r.paternal, r.maternal) for r in likely}
+    extra = tuple(r for r in others if (r.given, r.paternal, r.maternal) not in seen)
+    return likely + extra

@@ -8,8 +8,8 @@ from typing import Any
 
 from engine.entity_resolution.addresses import Address, parse_address
 from engine.entity_resolution.companies import CompanyName, parse_company_name
-from engine.entity_resolution.identifiers import CURP, RFC, parse_curp, parse_rfc
-from engine.entity_resolution.persons import PersonName, readings
+from engine.entity_resolution.identifiers import CURP, RFC, parse_curp, parse_rfc, rfc_person_letters
+from engine.entity_resolution.persons import PersonName, all_readings, readings
 from engine.entity_resolution.text import fold
 
 __all__ = ["Mention", "Record", "prepare"]
@@ -87,12 +87,29 @@ def prepare(mention: Mention) -> Record:
     from engine.entity_resolution.blocking import keys_for
 
     company = parse_company_name(mention.name) if mention.kind == "company" else None
-    persons = readings(mention.name) if mention.kind == "person" else ()
+    rfc, curp = parse_rfc(mention.rfc), parse_curp(mention.curp)
+    persons = _person_readings(mention.name, rfc, curp) if mention.kind == "person" else ()
     name = company.name if company else (persons[0].full if persons else fold(mention.name))
     record = Record(
         mention=mention, name=name, company=company, persons=persons,
-        rfc=parse_rfc(mention.rfc), curp=parse_curp(mention.curp), birth_date=_date(mention.birth_date),
+        rfc=rfc, curp=curp, birth_date=_date(mention.birth_date),
         address=parse_address(mention.address) if mention.address else None,
         country=fold(mention.country or ""),
     )
     return replace(record, keys=keys_for(record))
+
+
+def _person_readings(raw: str, rfc: RFC | None, curp: CURP | None) -> tuple[PersonName, ...]:
+    """The likely readings of a person's name; first the one its own RFC or CURP spells, when the words alone
+    misled ("PALOMINO JAIME SANTIAGO" with CURP PAJS... is Santiago Palomino Jaime)."""
+    likely = readings(raw)
+    ident = rfc if rfc is not None and rfc.kind == "person" else curp
+    if ident is None or not likely:
+        return likely
+    letters = ident.value[:4]
+    if rfc_person_letters(likely[0].given, likely[0].paternal, likely[0].maternal) == letters:
+        return likely
+    for reading in all_readings(raw):
+        if rfc_person_letters(reading.given, reading.paternal, reading.maternal) == letters:
+            return (reading, *(r for r in likely if r != reading))
+    return likely

@@ -33,7 +33,7 @@ STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, 
 AMBIGUITY = 1.0  # bits: two people this close for one mention are equally likely
 NAME_FREQUENCY_CAP = 8.0  # bits at most taken from a name's agreement for its frequency
 _NAME_KEYS = ("p/gp:", "p/pm:")
-_NAME_AGREES = frozenset({"exact", "compatible", "fuzzy", "paternal_exact", "paternal_fuzzy"})
+_NAME_AGREES = frozenset({"exact", "fuzzy", "maternal_missing", "given_partial"})
 
 
 def entity_id_for(kind: str, seed: str) -> str:
@@ -181,8 +181,7 @@ class Resolver:
     def _name_frequency(self, scored: Scored, count: int) -> Scored:
         """Names shared by many entities say less: agreement on one carried by n entities is worth log2(n) bits
         less (at most NAME_FREQUENCY_CAP), so a very common name alone no longer reaches the match threshold."""
-        agree = {name: c.level for name, c, _ in scored.parts if name in ("given_name", "surnames")}
-        if agree.get("given_name") not in _NAME_AGREES or agree.get("surnames") not in _NAME_AGREES:
+        if not any(name == "name" and c.level in _NAME_AGREES for name, c, _ in scored.parts):
             return scored
         penalty = -min(math.log2(count), NAME_FREQUENCY_CAP)
         part = ("name_frequency", Comparison("common", 1.0 / count, f"name carried by {count} known entities"),

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.entity_resolution.batch import resolve_jsonl
-from engine.entity_resolution.compare import COMPARISONS, company_name, surnames
+from engine.entity_resolution.compare import COMPARISONS, company_name, person_name
 from engine.entity_resolution.model import Model
 from engine.entity_resolution.reconcile import reconcile
 from engine.entity_resolution.records import prepare
@@ -63,10 +63,35 @@ def test_a_wrong_check_digit_weakens_but_still_counts():
 
 def test_comparisons_give_a_score_and_a_reason():
     x, y = prepare(person("José Luis Pérez García")), prepare(person("José Luis García Pérez"))
-    result = surnames(x, y)
+    result = person_name(x, y)
     assert result is not None and result.level == "swapped" and "swapped" in result.detail
     c = company_name(prepare(company(GFM[0])), prepare(company(GFM[2])))
     assert c is not None and c.level == "truncated" and 0 < c.score < 1
+
+
+@pytest.mark.parametrize(("a", "b", "level"), [
+    # "PATERNO MATERNO NOMBRE" read as given-first because Nazario is also a given name: the comma says otherwise
+    ("NAZARIO FLORES LUCAS", "Nazario Flores, Lucas", "exact"),
+    ("Héctor Gerónimo Lozada Valadez", "LOZADA VALADEZ HECTOR GERONIMO", "exact"),
+    ("SALINOS ZAMBRANO ELENA OCNCHITA", "Salinas Zambrano, Elena Conchita", "fuzzy"),
+    ("Gilberto Horacio Casas", "CASAS NARANJO GILBERTO HORACIO", "maternal_missing"),
+    # a misread order never turns swapped surnames or another given name into agreement
+    ("Mauricio Palomino Santana", "SANTANA PALOMINO MAURICIO", "swapped"),
+    ("José Luis Pérez García", "GARCIA PEREZ JOSE LUIS", "swapped"),
+    ("José Luis Pérez García", "José Antonio Pérez García", "given_differs"),
+    ("José Luis Pérez García", "LUIS PEREZ GARCIA", "given_partial"),
+    ("Jaime Matos Olmos", "Javier Arellano Cabán", "different"),
+])
+def test_name_levels_read_every_plausible_order(a: str, b: str, level: str):
+    result = person_name(prepare(person(a)), prepare(person(b)))
+    assert result is not None and result.level == level, result
+
+
+def test_an_identifier_picks_the_reading_it_spells():
+    # Santiago is a given name and a surname; the CURP's letters PAJS say Palomino Jaime, Santiago
+    record = prepare(person("PALOMINO JAIME SANTIAGO", curp=curp("PAJS960131HPLPPJ0")))
+    assert (record.persons[0].given, record.persons[0].paternal, record.persons[0].maternal) == (
+        "SANTIAGO", "PALOMINO", "JAIME")
 
 
 def test_ids_are_stable_as_clusters_grow_and_the_older_survives_a_merge():
@@ -144,7 +169,8 @@ def test_batch_jsonl(tmp_path):
 
 def test_weights_file_is_readable_and_round_trips(tmp_path):
     model = Model.load()
-    assert model.levels["person"]["surnames"]["swapped"]["weight"] < 0
+    assert model.levels["person"]["name"]["swapped"]["weight"] < 0
+    assert model.levels["person"]["name"]["different"]["weight"] < model.levels["person"]["name"]["exact"]["weight"]
     model.save(tmp_path / "w.json")
     assert Model.load(tmp_path / "w.json").to_dict() == model.to_dict()
 
