@@ -240,7 +240,12 @@ def _spelled(r: Record) -> set[str]:
 
 
 def identifier_name(a: Record, b: Record) -> Comparison | None:
-    """One side's RFC or CURP spells the other side's name and date (or agrees with its RFC/CURP)."""
+    """One side's RFC or CURP spells the other side's name and date (or agrees with its RFC/CURP).
+
+    For people only the letters count here: the date an identifier spells is compared by ``birth_date``.
+    """
+    if a.kind == "person":
+        return _identifier_letters(a, b)
     sa, sb = _stem(a), _stem(b)
     if sa and sb:
         if (a.rfc is not None and b.rfc is not None) or (a.curp is not None and b.curp is not None):
@@ -262,6 +267,28 @@ def identifier_name(a: Record, b: Record) -> Comparison | None:
     if other.birth_date and any(s[letters:] == stem[letters:] for s in spelled):
         return Comparison("date", 0.4, f"identifier {stem} has the other's date, not its name")
     return Comparison("conflicts", 0.0, f"identifier {stem} does not spell {other.name!r}")
+
+
+def _identifier_letters(a: Record, b: Record) -> Comparison | None:
+    sa, sb = _stem(a)[:4], _stem(b)[:4]
+    if sa and sb:
+        if (a.rfc is not None and b.rfc is not None) or (a.curp is not None and b.curp is not None):
+            return None  # the identifiers themselves are compared
+        if sa != sb:
+            return Comparison("conflicts", 0.0, f"RFC and CURP disagree: {sa} / {sb}")
+        return None if _names_agree(a, b) else Comparison("agrees", 1.0, f"RFC and CURP agree on {sa}")
+    stem, other = (sa, b) if sa else (sb, a)
+    if not stem or not other.persons:
+        return None
+    if any(rfc_person_letters(p.given, p.paternal, p.maternal) == stem for p in all_readings(other.mention.name)):
+        return None if _names_agree(a, b) else Comparison("letters", 1.0, f"identifier {stem} spells the other's name")
+    return Comparison("conflicts", 0.0, f"identifier {stem} does not spell {other.name!r}")
+
+
+def _names_agree(a: Record, b: Record) -> bool:
+    """Agreeing names already say what agreeing identifier letters would: counting both would count it twice."""
+    named = person_name(a, b)
+    return named is not None and named.level in _NAME_AGREEMENT
 
 
 def known_date(r: Record) -> date | None:
