@@ -41,7 +41,7 @@ def _given_level(x: str, y: str, first_x: str, first_y: str) -> tuple[str, float
         return "compatible", score
     if min(len(x), len(y)) == 1 and x[0] == y[0]:
         return "initial", score
-    return "different", score
+    return ("weak" if _alike(x, y, score) else "different"), score
 
 
 def _surname_level(x: str, y: str) -> tuple[str, float]:
@@ -50,7 +50,12 @@ def _surname_level(x: str, y: str) -> tuple[str, float]:
     if x == y:
         return "exact", 1.0
     score = fuzzy.jaro_winkler(x, y)
-    return ("fuzzy" if _same_words(x, y, 0.9) else "different"), score
+    return ("fuzzy" if _same_words(x, y, 0.9) else "weak" if _alike(x, y, score) else "different"), score
+
+
+def _alike(x: str, y: str, jaro_winkler: float) -> bool:
+    """Two spellings that could still be one word with two typos (as in hand-typed registers)."""
+    return jaro_winkler >= 0.85 or (min(len(x), len(y)) >= 5 and fuzzy.typo_distance(x, y, cutoff=2) <= 2)
 
 
 def _same_words(x: str, y: str, floor: float) -> bool:
@@ -71,8 +76,9 @@ def _one_typo(x: str, y: str, jaro_winkler: float, floor: float) -> bool:
 
 _AGREE = frozenset({"exact", "fuzzy"})
 # name levels, best first; the first four are agreement, found in any plausible reading of the two names
-NAME_LEVELS = ("exact", "fuzzy", "maternal_missing", "given_partial", "given_differs", "maternal_differs",
-               "paternal_differs", "swapped", "different")
+NAME_LEVELS = ("exact", "fuzzy", "maternal_missing", "given_partial", "similar", "one_word", "given_differs",
+               "maternal_differs", "paternal_differs", "swapped", "different")
+_ALIKE = frozenset({"exact", "fuzzy", "weak"})
 _NAME_AGREEMENT = frozenset(NAME_LEVELS[:4])
 _READING_AGREEMENT = frozenset(NAME_LEVELS[:3])  # what another reading may find: the whole name, bar a maternal
 
@@ -83,8 +89,11 @@ def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
     p, sp = _surname_level(x.paternal, y.paternal)
     m, sm = _surname_level(x.maternal, y.maternal)
     score = (sg + sp + sm) / 3
-    if p == "missing":
-        return "different", score
+    if p == "missing":  # one name is a single word: it should be one of the other's words
+        short, long_ = (x, y) if not x.paternal else (y, x)
+        word = short.given
+        found = any(w == word or _one_typo(w, word, fuzzy.jaro_winkler(w, word), 0.92) for w in long_.full.split())
+        return ("one_word" if word and found else "different"), score
     if (p == "different" and m != "missing" and _surname_level(x.paternal, y.maternal)[0] in _AGREE
             and _surname_level(x.maternal, y.paternal)[0] in _AGREE):
         return "swapped", score
@@ -94,6 +103,8 @@ def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
         return "maternal_missing", score
     if g in ("compatible", "initial", "missing") and p in _AGREE and m != "different":
         return "given_partial", score
+    if g in _ALIKE and p in _ALIKE and m in (*_ALIKE, "missing"):
+        return "similar", score
     if g == "different" and p in _AGREE and m != "different":
         return "given_differs", score
     if g != "different" and p in _AGREE:
@@ -136,6 +147,8 @@ def person_name(a: Record, b: Record) -> Comparison | None:
         "fuzzy": f"names nearly equal: {pair}",
         "maternal_missing": f"same name, one without maternal surname: {pair}",
         "given_partial": f"surnames agree, given names partly: {pair}",
+        "similar": f"names alike, with typos: {pair}",
+        "one_word": f"one name is a word of the other: {pair}",
         "given_differs": f"given names differ: {x.given} / {y.given}",
         "maternal_differs": f"maternal surnames differ: {pair}",
         "paternal_differs": f"paternal surnames differ: {pair}",

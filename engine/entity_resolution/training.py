@@ -87,6 +87,8 @@ def _person_mention(rng: random.Random, p: dict, mid: str) -> Mention:
         mat = ""
     style = rng.randrange(3)
     name = (f"{given} {pat} {mat}" if style == 0 else f"{pat} {mat} {given}" if style == 1 else f"{pat} {mat}, {given}")
+    if rng.random() < 0.02:  # a register that kept one word of the name
+        name = rng.choice((given, pat))
     name = _accent(rng, name).title() if rng.random() < 0.5 else name
     day = p["day"] if rng.random() > 0.08 else p["day"].replace(day=min(28, p["day"].day % 28 + 1))
     address = p["address"] if rng.random() > 0.3 else _typo(rng, p["address"])
