@@ -17,9 +17,10 @@ from engine.entity_resolution.phonetic import spanish_key
 if TYPE_CHECKING:
     from engine.entity_resolution.records import Record
 
-__all__ = ["keys_for", "IDENTIFIER_PREFIXES"]
+__all__ = ["keys_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX"]
 
 IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:")
+WORD_PAIR_PREFIX = "ww:"  # two words of a person's name, whatever their roles
 
 
 def _last(unit: str) -> str:
@@ -33,7 +34,7 @@ def _person_keys(r: Record, keys: set[str]) -> None:
                     - {""})
     for i, x in enumerate(sounds):  # any two words of the name, whatever their roles: a misread order still meets
         for y in sounds[i + 1 :]:
-            keys.add(f"ww:{x}|{y}")
+            keys.add(f"{WORD_PAIR_PREFIX}{x}|{y}")
     for p in r.persons:
         g = spanish_key(p.first_given)
         pat, mat = spanish_key(_last(p.paternal)), spanish_key(_last(p.maternal))

@@ -10,6 +10,7 @@ of algorithms, per kind of entity.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from datetime import date
 from typing import NamedTuple
 
@@ -56,6 +57,18 @@ def _surname_level(x: str, y: str) -> tuple[str, float]:
 def _alike(x: str, y: str, jaro_winkler: float) -> bool:
     """Two spellings that could still be one word with two typos (as in hand-typed registers)."""
     return jaro_winkler >= 0.85 or (min(len(x), len(y)) >= 5 and fuzzy.typo_distance(x, y, cutoff=2) <= 2)
+
+
+def _words_within(wx: list[str], wy: list[str]) -> bool:
+    """Every word of the shorter name is a word of the other, but for a typo: what any agreement of two
+    readings needs (a cheap test before trying them all)."""
+    short, long_ = (wx, wy) if len(wx) <= len(wy) else (wy, wx)
+    found = set(long_)
+    return all(w in found or any(_one_typo(w, v, fuzzy.jaro_winkler(w, v), 0.9) for v in long_) for w in short)
+
+
+def _part_agrees(x: str, y: str) -> bool:
+    return bool(x) and bool(y) and (x == y or _same_words(x, y, 0.9))
 
 
 def _same_words(x: str, y: str, floor: float) -> bool:
@@ -115,17 +128,27 @@ def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
 
 
 def _readings_compared(a: Record, b: Record) -> tuple[str, float, PersonName, PersonName]:
+    return _compare_names(a.persons, a.mention.name, b.persons, b.mention.name)
+
+
+@lru_cache(maxsize=100_000)
+def _compare_names(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName, ...], raw_y: str
+                   ) -> tuple[str, float, PersonName, PersonName]:
     """The level of the likely readings; or, when they disagree, the best agreement any plausible reading finds."""
-    x, y = a.persons[0], b.persons[0]
+    x, y = px[0], py[0]
     level, score = _name_level(x, y)
     if level in _NAME_AGREEMENT and level != "given_partial" or level == "swapped":
         return level, score, x, y
+    if not _words_within(x.full.split(), y.full.split()):
+        return level, score, x, y  # no other order can make these names agree
     best = (NAME_LEVELS.index(level), -score, 0, level, score, x, y)
-    likely = set(a.persons) | set(b.persons)
-    pairs = ((rx, ry) for rx in all_readings(a.mention.name) for ry in all_readings(b.mention.name))
+    likely = {*px, *py}
+    pairs = ((rx, ry) for rx in all_readings(raw_x) for ry in all_readings(raw_y))
     for i, (rx, ry) in enumerate(pairs):
         if rx not in likely and ry not in likely:
             continue  # one name at least is read as its words suggest
+        if not (_part_agrees(rx.paternal, ry.paternal) and _part_agrees(rx.given, ry.given)):
+            continue  # cheap: no agreement without these two
         lv, sc = _name_level(rx, ry)
         if lv in _READING_AGREEMENT:
             best = min(best, (NAME_LEVELS.index(lv), -sc, i + 1, lv, sc, rx, ry))
@@ -141,21 +164,23 @@ def person_name(a: Record, b: Record) -> Comparison | None:
     if not a.persons or not b.persons:
         return None
     level, score, x, y = _readings_compared(a, b)
-    pair = f"{x.full} / {y.full}"
-    detail = {
-        "exact": f"same name {x.full}",
-        "fuzzy": f"names nearly equal: {pair}",
-        "maternal_missing": f"same name, one without maternal surname: {pair}",
-        "given_partial": f"surnames agree, given names partly: {pair}",
-        "similar": f"names alike, with typos: {pair}",
-        "one_word": f"one name is a word of the other: {pair}",
-        "given_differs": f"given names differ: {x.given} / {y.given}",
-        "maternal_differs": f"maternal surnames differ: {pair}",
-        "paternal_differs": f"paternal surnames differ: {pair}",
-        "swapped": f"surnames swapped: {x.paternal} {x.maternal} / {y.paternal} {y.maternal}",
-        "different": f"names differ: {pair}",
-    }[level]
+    if level == "exact":
+        detail = f"same name {x.full}"
+    elif level == "given_differs":
+        detail = f"given names differ: {x.given} / {y.given}"
+    elif level == "swapped":
+        detail = f"surnames swapped: {x.paternal} {x.maternal} / {y.paternal} {y.maternal}"
+    else:
+        detail = f"{_NAME_DETAILS[level]}: {x.full} / {y.full}"
     return Comparison(level, round(score, 4), detail)
+
+
+_NAME_DETAILS = {
+    "fuzzy": "names nearly equal", "maternal_missing": "same name, one without maternal surname",
+    "given_partial": "surnames agree, given names partly", "similar": "names alike, with typos",
+    "one_word": "one name is a word of the other", "maternal_differs": "maternal surnames differ",
+    "paternal_differs": "paternal surnames differ", "different": "names differ",
+}
 
 
 def company_name(a: Record, b: Record) -> Comparison | None:

@@ -12,13 +12,14 @@ score. Every change is returned as an event dict for the caller to publish.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES
+from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WORD_PAIR_PREFIX
 from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
@@ -151,11 +152,12 @@ class Resolver:
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
             if not strong and self.store.posting_size(key) > MAX_POSTING:
                 continue
-            weight = 3 if strong else 1
+            weight = 3 if strong else 0.5 if key[2:].startswith(WORD_PAIR_PREFIX) else 1
             for entity_id in self.store.postings(key):
                 counts[entity_id] += weight
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
-        out = [e for e, _ in ranked]
+        # one pair of words in common, and nothing else, is too little to be worth a comparison
+        kept = [(-c, e) for e, c in counts.items() if c >= 1]
+        out = [e for _, e in (heapq.nsmallest(MAX_CANDIDATES, kept) if len(kept) > MAX_CANDIDATES else sorted(kept))]
         for node in forced:
             entity_id = self.store.redirect(self.store.entity_of(node) or node)
             if entity_id not in counts:
