@@ -10,8 +10,8 @@ of algorithms, per kind of entity.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from engine.entity_resolution import fuzzy
