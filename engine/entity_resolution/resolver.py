@@ -156,7 +156,9 @@ class Resolver:
             for entity_id in self.store.postings(key):
                 counts[entity_id] += weight
         # one pair of words in common, and nothing else, is too little to be worth a comparison
-        kept = [(-c, e) for e, c in counts.items() if c >= 1]
+        top = max(counts.values(), default=0)
+        floor = max(1.0, top / 4)  # an entity sharing a quarter of the best one's keys is not worth a comparison
+        kept = [(-c, e) for e, c in counts.items() if c >= floor]
         out = [e for _, e in (heapq.nsmallest(MAX_CANDIDATES, kept) if len(kept) > MAX_CANDIDATES else sorted(kept))]
         for node in forced:
             entity_id = self.store.redirect(self.store.entity_of(node) or node)
