@@ -127,6 +127,11 @@ def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
     return "different", score
 
 
+def _plausible(likely: tuple[PersonName, ...], raw: str) -> tuple[PersonName, ...]:
+    """Every reading worth trying: only the settled one when a comma or the mention's own identifier fixed it."""
+    return likely if likely[0].order in ("comma", "identifier") else all_readings(raw)
+
+
 def _readings_compared(a: Record, b: Record) -> tuple[str, float, PersonName, PersonName]:
     return _compare_names(a.persons, a.mention.name, b.persons, b.mention.name)
 
@@ -143,7 +148,7 @@ def _compare_names(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName,
         return level, score, x, y  # no other order can make these names agree
     best = (NAME_LEVELS.index(level), -score, 0, level, score, x, y)
     likely = {*px, *py}
-    pairs = ((rx, ry) for rx in all_readings(raw_x) for ry in all_readings(raw_y))
+    pairs = ((rx, ry) for rx in _plausible(px, raw_x) for ry in _plausible(py, raw_y))
     for i, (rx, ry) in enumerate(pairs):
         if rx not in likely and ry not in likely:
             continue  # one name at least is read as its words suggest

@@ -64,7 +64,7 @@ class PersonName:
     given: str
     paternal: str
     maternal: str
-    order: str  # "given_first" | "surname_first" | "comma"
+    order: str  # "given_first" | "surname_first" | "comma" | "identifier" (the order its RFC or CURP spells)
     ambiguous: bool = False  # neither reading was clearly better: see ``readings``
 
     @property

@@ -100,16 +100,19 @@ def prepare(mention: Mention) -> Record:
 
 
 def _person_readings(raw: str, rfc: RFC | None, curp: CURP | None) -> tuple[PersonName, ...]:
-    """The likely readings of a person's name; first the one its own RFC or CURP spells, when the words alone
-    misled ("PALOMINO JAIME SANTIAGO" with CURP PAJS... is Santiago Palomino Jaime)."""
+    """The likely readings of a person's name; only the one its own RFC or CURP spells, when one does: the
+    identifier settles the order ("PALOMINO JAIME SANTIAGO" with CURP PAJS... is Santiago Palomino Jaime)."""
     likely = readings(raw)
     ident = rfc if rfc is not None and rfc.kind == "person" else curp
     if ident is None or not likely:
         return likely
     letters = ident.value[:4]
-    if rfc_person_letters(likely[0].given, likely[0].paternal, likely[0].maternal) == letters:
+    if likely[0].order == "comma":
         return likely
-    for reading in all_readings(raw):
-        if rfc_person_letters(reading.given, reading.paternal, reading.maternal) == letters:
-            return (reading, *(r for r in likely if r != reading))
+    if likely[0].maternal and rfc_person_letters(likely[0].given, likely[0].paternal, likely[0].maternal) == letters:
+        return (replace(likely[0], order="identifier", ambiguous=False),)
+    spelled = [r for r in all_readings(raw) if rfc_person_letters(r.given, r.paternal, r.maternal) == letters]
+    if spelled:  # two surnames first: most people have both, and "RO"+"JA" is also Rocha Jaime, Álvaro
+        best = min(spelled, key=lambda r: not r.maternal)
+        return (replace(best, order="identifier", ambiguous=False),)
     return likely

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WORD_PAIR_PREFIX
-from engine.entity_resolution.compare import Comparison, close_dates, known_date
+from engine.entity_resolution.compare import Comparison, address, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
 from engine.entity_resolution.store import Entity, Judgment, MemoryStore, ResolverStore, add_member
@@ -212,7 +212,28 @@ class Resolver:
         judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
         if worst.weight < STRONG_AGAINST and not judged:
             return worst
-        return best if judged else self._with_entity_date(record, entity, best)
+        if judged:
+            return best
+        return self._with_entity_address(record, entity, self._with_entity_date(record, entity, best))
+
+    def _with_entity_address(self, record: Record, entity: Entity, best: Scored) -> Scored:
+        """The best member's score, plus the address other members give when that member has none: the place
+        where a person was found tells namesakes apart as well as a date does."""
+        if record.address is None or record.kind != "person" or any(name == "address" for name, _, _ in best.parts):
+            return best
+        found: Comparison | None = None
+        for mention_id in entity.members[-MAX_MEMBERS:]:
+            other = self.store.mention(mention_id)
+            if other is None or other.address is None:
+                continue
+            level = address(record, other)
+            if level is not None and (found is None or level.score > found.score):
+                found = level
+        if found is None:
+            return best
+        part = ("address", found._replace(detail=f"entity's {found.detail}"),
+                self.model.level_weight(record.kind, "address", found.level))
+        return self.model.rescored(best, (*best.parts, part))
 
     def _with_entity_date(self, record: Record, entity: Entity, best: Scored) -> Scored:
         """The best member's score, plus the date evidence other members hold when that member has no date.

@@ -244,3 +244,28 @@ def test_the_same_address_blocks_a_misspelt_surname():
     a = prepare(person("Jackson Campbell", address="2 Carpenter Close Mountview Dungog 3033 QLD"))
     b = prepare(person("Jackson Cambpell", address="2 CARPENTER CLOSE MOUNVTIEW DUNGWG 3033 QLD"))
     assert {"p/an:3033|2", "p/aw:3033|CARP"} <= set(a.keys) & set(b.keys)
+
+
+def test_a_name_typed_fast_still_meets_its_entity():
+    # "EPDRO" for "PEDRO": phonetic keys break on a swapped first letter; the words' letters do not
+    fast, slow = prepare(person("APODACA EPDRO")), prepare(person("Pedro Apodaca Mora"))
+    assert {k for k in fast.keys if k.startswith("p/wl:")} & set(slow.keys)
+    r = Resolver()
+    first = r.resolve(person("Pedro Apodaca Mora", birth_date="1950-07-15"))
+    assert first.entity_id in {e for e in r._candidates(fast, set())}
+
+
+def test_an_address_other_members_give_counts_against_a_namesake():
+    r = Resolver()
+    r.resolve(person("Carlos Ruiz Ferrer", id="a1", birth_date="1968-01-14",
+                     address="Calle Olmo 12, Col. Centro, Cuauhtémoc, CDMX 06000"))
+    r.resolve(person("CARLOS RUIZ FERRER", id="a2"))
+    entity = r.store.entity(r.entity_of("a1"))
+    assert entity is not None and set(entity.members) == {"a1", "a2"}
+    elsewhere = prepare(person("Ruiz Ferrer, Carlos", id="q",
+                               address="Avenida Insurgentes Sur 4411, Tlalpan, CDMX 14430"))
+    scored = r._score_entity(elsewhere, entity)
+    parts = {name: c for name, c, _ in scored.parts}
+    assert parts["address"].level == "different" and parts["address"].detail.startswith("entity's")
+    bare = r.model.score(elsewhere, r.store.mention("a2"))
+    assert scored.weight < bare.weight
