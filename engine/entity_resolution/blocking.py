@@ -74,6 +74,10 @@ def _company_keys(r: Record, keys: set[str]) -> None:
     compact = r.name.replace(" ", "")
     if len(compact) >= 6:
         keys.add(f"cx:{compact[:8]}")
+        head = compact[:10]
+        keys.add(f"cd:{head}")
+        for i in range(len(head)):  # one typo in the first ten letters: both sides lose that letter and meet
+            keys.add(f"cd:{head[:i]}{head[i + 1 :]}")
     if r.birth_date:
         keys.add(f"stem:{rfc_company_letters(r.company.name)}{r.birth_date.strftime('%y%m%d')}")
 

@@ -269,3 +269,16 @@ def test_an_address_other_members_give_counts_against_a_namesake():
     assert parts["address"].level == "different" and parts["address"].detail.startswith("entity's")
     bare = r.model.score(elsewhere, r.store.mention("a2"))
     assert scored.weight < bare.weight
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("DILMAT SA DE CV", "Idlmat, S.A. de C.V."),
+    ("CENSITI SA DE CV", "Censii SA de CV"),
+    ("SURKENTER SA DE CV", "Surtenter S.A. de C.V."),
+])
+def test_a_typo_in_a_company_name_still_meets_it(a: str, b: str):
+    # transposed, dropped and changed letters: phonetic and prefix keys miss them, the one-deletion keys do not
+    ka, kb = set(prepare(company(a)).keys), set(prepare(company(b)).keys)
+    assert {k for k in ka & kb if k.startswith("c/cd:")}
+    r = Resolver()
+    assert r.resolve(company(a)).entity_id == r.resolve(company(b)).entity_id
