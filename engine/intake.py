@@ -213,7 +213,8 @@ class APIPoller:
             return list(self.publisher.source.read(path))
 
     def _next(self, page_doc: dict[str, Any], cursor: dict[str, Any]) -> dict[str, Any] | None:
-        links = page_doc.get("links") if isinstance(page_doc.get("links"), dict) else {}
+        raw_links = page_doc.get("links")
+        links: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
         if links.get("next"):
             return {"url": links["next"], "page": None}
         pagination = page_doc.get("pagination") if isinstance(page_doc.get("pagination"), dict) else None

@@ -138,7 +138,7 @@ def load_market(ocds_dir: Path) -> list[Institution]:
     for path in sorted(p for p in Path(ocds_dir).rglob("*.json") if p.is_file()):
         for raw in OCDS.read(path):
             try:
-                rec = OCDS.normalize(raw.value, RecordContext(path.name, raw.locator, None))  # type: ignore[attr-defined]
+                rec = OCDS.normalize(raw.value, RecordContext(path.name, raw.locator, None))
             except RecordError:
                 continue
             refs = {e.ref: e for e in rec.entities}

@@ -35,10 +35,10 @@ def _person_keys(r: Record, keys: set[str]) -> None:
     for i, x in enumerate(sounds):  # any two words of the name, whatever their roles: a misread order still meets
         for y in sounds[i + 1 :]:
             keys.add(f"{WORD_PAIR_PREFIX}{x}|{y}")
-    letters = sorted({"".join(sorted(_last(u))) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())
-                      if len(_last(u)) > 3})
-    for i, x in enumerate(letters):  # two words by their letters in any order: "EPDRO" is "PEDRO" typed fast
-        for y in letters[i + 1 :]:
+    anagrams = sorted({"".join(sorted(_last(u))) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())
+                       if len(_last(u)) > 3})
+    for i, x in enumerate(anagrams):  # two words by their letters in any order: "EPDRO" is "PEDRO" typed fast
+        for y in anagrams[i + 1 :]:
             keys.add(f"wl:{x}|{y}")
     for p in r.persons:
         g = spanish_key(p.first_given)

@@ -24,20 +24,25 @@ def reconcile(resolver: Resolver, entity_ids: Iterable[str] | None = None) -> li
         entity = store.entity(store.redirect(entity_id))
         if entity is None:
             continue
+        current_id = entity.id
         for mention_id in list(entity.members):
             record = store.mention(mention_id)
             if record is None:
                 continue
             for other_id in resolver._candidates(record, set()):
                 other = store.entity(store.redirect(other_id))
-                entity = store.entity(store.redirect(entity.id))
-                if other is None or entity is None or other.id == entity.id or not resolver.compatible(entity, other):
+                current = store.entity(store.redirect(current_id))
+                if other is None or current is None or other.id == current.id:
                     continue
+                if not resolver.compatible(current, other):
+                    continue
+                entity = current
                 same_id = bool(entity.rfcs & other.rfcs or entity.curps & other.curps)
                 threshold = resolver.model.match_weight(record.kind)
                 if not same_id and resolver._score_entity(record, other).weight < threshold:
                     continue
                 why = "same valid identifier" if same_id else f"mention {mention_id} matches"
                 entity, merged = resolver.merge(entity.id, other.id, reason=f"reconcile: {why}")
+                current_id = entity.id
                 events += merged
     return events

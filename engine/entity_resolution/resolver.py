@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -106,9 +106,9 @@ class Resolver:
             entity_id = entity_id_for(record.kind, record.id)  # that identifier's entity kept it out
         events = self._create(record, entity_id)
         if scored and scored[0][0] >= self.model.possible_weight(record.kind):
-            _, _, other, best = scored[0]
-            prob = best.probability if best else 1.0
-            explanation = best.explain() if best else ""
+            _, _, other, closest = scored[0]
+            prob = closest.probability if closest else 1.0
+            explanation = closest.explain() if closest else ""
             item = {"mention_id": record.id, "entity_id": entity_id, "candidate_entity_id": other, "score": prob,
                     "explanation": explanation}
             self.review_queue.append(item)
@@ -139,7 +139,8 @@ class Resolver:
         return False
 
     def _judged(self, node_id: str) -> tuple[set[str], set[str]]:
-        same, not_same = set(), set()
+        same: set[str] = set()
+        not_same: set[str] = set()
         for j in self.store.judgments_of(node_id):
             other = j.b if j.a == node_id else j.a
             resolved = self.store.entity_of(other) or other
@@ -147,7 +148,7 @@ class Resolver:
         return same, not_same
 
     def _candidates(self, record: Record, forced: set[str]) -> list[str]:
-        counts: Counter[str] = Counter()
+        counts: dict[str, float] = defaultdict(float)
         for key in record.keys:
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
             if not strong and self.store.posting_size(key) > MAX_POSTING:

@@ -14,6 +14,7 @@ from engine.graph.schema import schema
 
 Scalar = str | int | float | bool
 PropValue = Scalar | list[str] | list[int] | list[float] | None
+PropInput = PropValue | dict[str, Any] | list[Any]  # what callers may pass: nested values are stored as JSON text
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class GraphBatch:
         id: str,
         provenance: Provenance,
         /,
-        on_create: dict[str, PropValue] | None = None,
-        **props: PropValue,
+        on_create: dict[str, PropInput] | None = None,
+        **props: PropInput,
     ) -> str:
         schema().label(label)
         self.nodes.append(NodeUpsert(label, id, _clean(props), provenance, _clean(on_create or {})))
@@ -72,7 +73,7 @@ class GraphBatch:
         provenance: Provenance,
         /,
         rel_id: str | None = None,
-        **props: PropValue,
+        **props: PropInput,
     ) -> None:
         """Add a relationship; ``props`` may use any name but ``rel_id`` (even ``type``)."""
         schema().relationship(type, source[0], target[0])

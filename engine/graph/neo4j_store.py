@@ -78,6 +78,8 @@ class Neo4jStore:
         user = unquote(parts.username) if parts.username else user
         password = unquote(parts.password) if parts.password else password
         database = parts.path.strip("/") or None  # Community has one user database: the default
+        if not parts.hostname:
+            raise ValueError(f"a Neo4j URI needs a host: {uri!r}")
         bare = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""), path=""))
         return cls(bare, user, password, database)
 

@@ -112,6 +112,10 @@ class BODSSource:
     kind = KIND
     topic = TOPIC
 
+    @staticmethod
+    def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
+        return normalize(value, ctx)
+
     def read(self, path: Path) -> Iterator[RawRecord]:
         decoded = read_text(path)
         if isinstance(decoded, RawRecord):
@@ -467,5 +471,4 @@ def _objects(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-BODSSource.normalize = staticmethod(normalize)  # type: ignore[attr-defined]
 SOURCE = BODSSource()

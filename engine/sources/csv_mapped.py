@@ -239,6 +239,10 @@ class CSVMappedSource:
     kind = KIND
     topic = TOPIC
 
+    @staticmethod
+    def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
+        return normalize(value, ctx)
+
     def read(self, path: Path) -> Iterator[RawRecord]:
         data = path.read_bytes()
         mapping_path = find_mapping(path)
@@ -423,5 +427,4 @@ def _render(template: str, row: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
-CSVMappedSource.normalize = staticmethod(normalize)  # type: ignore[attr-defined]
 SOURCE = CSVMappedSource()

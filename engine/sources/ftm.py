@@ -127,6 +127,10 @@ class FtMSource:
     kind = KIND
     topic = TOPIC
 
+    @staticmethod
+    def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
+        return normalize(value, ctx)
+
     def read(self, path: Path) -> Iterator[RawRecord]:
         decoded = read_text(path)
         if isinstance(decoded, RawRecord):
@@ -359,5 +363,4 @@ def _first(props: dict[str, list[str]], prop: str) -> str | None:
     return values[0] if values else None
 
 
-FtMSource.normalize = staticmethod(normalize)  # type: ignore[attr-defined]
 SOURCE = FtMSource()

@@ -40,6 +40,10 @@ class OCDSSource:
     kind = KIND
     topic = TOPIC
 
+    @staticmethod
+    def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
+        return normalize(value, ctx)
+
     def read(self, path: Path) -> Iterator[RawRecord]:
         decoded = read_text(path)
         if isinstance(decoded, RawRecord):
@@ -363,5 +367,4 @@ def _iso(value: Any) -> str | None:
 
 
 
-OCDSSource.normalize = staticmethod(normalize)  # type: ignore[attr-defined]
 SOURCE = OCDSSource()

@@ -32,16 +32,16 @@ from engine.detection.base import EntityRef, Finding, PatternConfig
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     statuses: list[str] = ["Presunto", "Definitivo"]
 
 
 class SAT69BSupplier:
     code: ClassVar[str] = "P001"
     title: ClassVar[str] = "Supplier on SAT's 69-B list (simulated invoicing) awarded a contract"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for sanction in list(ctx.nodes("Sanction")):
             listing = ctx.props(sanction)
             if listing.get("program") != "SAT-69B" or listing.get("status") not in config.statuses:
@@ -50,7 +50,7 @@ class SAT69BSupplier:
                 for award in ctx.awards(supplier):
                     yield self._finding(ctx, sanction, listing, supplier, award)
 
-    def _finding(self, ctx, sanction, listing, supplier, award) -> Finding:  # type: ignore[no-untyped-def]
+    def _finding(self, ctx, sanction, listing, supplier, award) -> Finding:
         definitive = listing.get("status") == "Definitivo"
         listed = str(listing.get("listed_on") or "")[:10]
         after_listing = bool(award.date and listed and award.date >= listed)

@@ -37,16 +37,16 @@ from engine.detection.conflicts import conflicts, describe_awards, describe_tie,
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     pass
 
 
 class OfficialControlsSupplier:
     code: ClassVar[str] = "P002"
     title: ClassVar[str] = "Official or relative controls a supplier of the official's institution"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for c in conflicts(ctx, min_hops=1, max_hops=1):
             own = c.tie.relation == "self"
             score = (0.95 if own else 0.9) - (0 if c.tenure_known else 0.2)

@@ -35,7 +35,7 @@ from engine.detection.conflicts import conflicts, describe_awards, describe_tie,
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     max_chain: int = Field(default=3, ge=2, le=10)
     min_effective_share: float = Field(default=0.0, ge=0.0, le=1.0)
     majority_share: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -44,9 +44,9 @@ class Config(PatternConfig):
 class OfficialControlsSupplierChain:
     code: ClassVar[str] = "P003"
     title: ClassVar[str] = "Official or relative controls a supplier through a chain of companies"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         best: dict[tuple[str, ...], tuple[float, Finding]] = {}
         for c in conflicts(ctx, min_hops=2, max_hops=config.max_chain):
             share = c.path.share

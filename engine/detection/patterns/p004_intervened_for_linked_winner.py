@@ -23,7 +23,7 @@ Source
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -31,21 +31,21 @@ from engine.detection.base import EntityRef, Finding, PatternConfig
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     max_chain: int = Field(default=3, ge=1, le=10)
 
 
 class IntervenedForLinkedWinner:
     code: ClassVar[str] = "P004"
     title: ClassVar[str] = "Official intervened in a procedure won by a company tied to the official"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for official in list(ctx.nodes("Person")):
             procedures = list(ctx.out(official, "INTERVENED_IN"))
             if not procedures:
                 continue
-            reach = {}
+            reach: dict[str, tuple[Any, Any]] = {}
             for tie in ctx.ties(official):
                 for path in ctx.control_paths(tie.person, config.max_chain):
                     reach.setdefault(path.nodes[-1], (tie, path))
@@ -57,7 +57,7 @@ class IntervenedForLinkedWinner:
                         tie, path = reach[winner]
                         yield self._finding(ctx, official, process, contract, winner, tie, path, role)
 
-    def _finding(self, ctx, official, process, contract, winner, tie, path, role) -> Finding:  # type: ignore[no-untyped-def]
+    def _finding(self, ctx, official, process, contract, winner, tie, path, role) -> Finding:
         own = tie.relation == "self"
         holder = "they" if own else f"their {tie.relation} {ctx.name(tie.person)}"
         via = "" if path.hops == 1 else f" through {', '.join(ctx.name(n) for n in path.nodes[1:-1])}"

@@ -31,16 +31,16 @@ from engine.detection.context import DetectionContext, within
 EXCLUDED_PROGRAMS = {"SAT-69B"}
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     pass
 
 
 class SanctionedSupplier:
     code: ClassVar[str] = "P005"
     title: ClassVar[str] = "Sanctioned supplier awarded a contract during the sanction"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for sanction in list(ctx.nodes("Sanction")):
             props = ctx.props(sanction)
             if props.get("program") in EXCLUDED_PROGRAMS:

@@ -32,14 +32,14 @@ ACTIVE_SAT = {"Presunto", "Definitivo"}
 ROLE = {"OWNS": "owner", "DIRECTS": "director", "REPRESENTS": "representative"}
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     include_address: bool = True
 
 
 class SupplierTiedToSanctioned:
     code: ClassVar[str] = "P006"
     title: ClassVar[str] = "Supplier shares an owner, director, representative or address with a sanctioned party"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
     def _sanctions(self, ctx: DetectionContext, node: str, day: str | None) -> list[str]:
         found = []
@@ -52,7 +52,7 @@ class SupplierTiedToSanctioned:
                 found.append(sanction)
         return found
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for supplier in list(ctx.nodes("Company")):
             awards = ctx.awards(supplier)
             if not awards:
@@ -76,14 +76,14 @@ class SupplierTiedToSanctioned:
                 if (via, party) in seen:
                     continue
                 seen.add((via, party))
-                address = kind == "a shared address"
+                by_address = kind == "a shared address"
                 sentence = (
                     f"{ctx.name(supplier)}, awarded {len(awards)} contract(s), is linked to sanctioned "
                     f"{ctx.name(party)} through {kind} ({ctx.name(via)})."
                 )
                 yield Finding(
                     pattern=self.code, key=(supplier, via, party), title=self.title,
-                    severity="medium" if address else "high", score=0.6 if address else 0.8, sentence=sentence,
+                    severity="medium" if by_address else "high", score=0.6 if by_address else 0.8, sentence=sentence,
                     entities=[EntityRef("Company", supplier, "supplier"),
                               EntityRef(ctx.label(party) or "Company", party, "sanctioned"),
                               EntityRef("Sanction", sanction, "sanction"),

@@ -33,7 +33,7 @@ from engine.detection.base import EntityRef, Finding, PatternConfig
 from engine.detection.context import CONTROL, DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     min_shared: int = Field(default=1, ge=1)
 
 
@@ -44,9 +44,9 @@ def _norm(value: object) -> str:
 class TenderersShareDetails:
     code: ClassVar[str] = "P007"
     title: ClassVar[str] = "Tenderers in one process share an address, phone, e-mail or representative"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         known: dict[str, _Details] = {}
         for process in list(ctx.nodes("ContractingProcess")):
             tenderers = sorted({t for t, _ in ctx.into(process, "TENDERED")})

@@ -33,7 +33,7 @@ from engine.detection.context import DetectionContext
 from engine.entity_resolution.identifiers import parse_rfc
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     max_days: int = Field(default=365, ge=1)
     min_amount: float = Field(default=1_000_000, ge=0)
 
@@ -41,9 +41,9 @@ class Config(PatternConfig):
 class NewCompanyLargeAward:
     code: ClassVar[str] = "P008"
     title: ClassVar[str] = "Supplier incorporated shortly before a large award"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for company in list(ctx.nodes("Company")):
             props = ctx.props(company)
             born, source = _incorporated(props)

@@ -28,16 +28,16 @@ from engine.detection.base import EntityRef, Finding, PatternConfig
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     min_suppliers: int = Field(default=3, ge=2)
 
 
 class SuppliersShareAddress:
     code: ClassVar[str] = "P009"
     title: ClassVar[str] = "Many suppliers of one buyer at one address"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for address in list(ctx.nodes("Address")):
             by_buyer: dict[str, set[str]] = {}
             for company, _ in ctx.into(address, "LOCATED_AT"):

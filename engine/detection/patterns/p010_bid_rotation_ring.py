@@ -34,7 +34,7 @@ from engine.detection.base import EntityRef, Finding, PatternConfig
 from engine.detection.context import DetectionContext
 
 
-class Config(PatternConfig):
+class Settings(PatternConfig):
     min_members: int = Field(default=3, ge=2)
     min_processes: int = Field(default=3, ge=2)
     min_winners: int = Field(default=2, ge=2)
@@ -44,9 +44,9 @@ class Config(PatternConfig):
 class BidRotationRing:
     code: ClassVar[str] = "P010"
     title: ClassVar[str] = "Ring of companies that bid together and take turns winning"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = Settings
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         bidders: dict[str, set[str]] = {}
         winners: dict[str, set[str]] = {}
         for process in ctx.nodes("ContractingProcess"):
@@ -71,14 +71,14 @@ class BidRotationRing:
             total = sum(wins.values())
             if len(wins) < config.min_winners or not total or max(wins.values()) / total > config.max_win_share:
                 continue
-            members = sorted(community)
-            names = ", ".join(f"{ctx.name(m)} ({wins.get(m, 0)} won)" for m in members)
+            ring = sorted(community)
+            names = ", ".join(f"{ctx.name(m)} ({wins.get(m, 0)} won)" for m in ring)
             yield Finding(
-                pattern=self.code, key=tuple(members), title=self.title, severity="high",
+                pattern=self.code, key=tuple(ring), title=self.title, severity="high",
                 score=round(min(0.6 + 0.05 * (len(shared) - config.min_processes), 0.9), 3),
-                sentence=f"{len(members)} companies bid together in {len(shared)} processes and took turns "
+                sentence=f"{len(ring)} companies bid together in {len(shared)} processes and took turns "
                          f"winning: {names}.",
-                entities=[EntityRef("Company", m, "ring member") for m in members]
+                entities=[EntityRef("Company", m, "ring member") for m in ring]
                 + [EntityRef("ContractingProcess", p, "shared process") for p in shared],
-                evidence={"path": members, "processes": shared, "wins": dict(wins)},
+                evidence={"path": ring, "processes": shared, "wins": dict(wins)},
             )

@@ -38,7 +38,7 @@ from engine.graph import cypher
 from engine.graph.store import GraphStore
 
 
-class Config(PatternConfig):
+class CardinalConfig(PatternConfig):
     settings: str | None = None
     codes: list[str] = []
 
@@ -64,13 +64,13 @@ def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], code
 class P011:
     code: ClassVar[str] = "P011"
     title: ClassVar[str] = "Procurement red flags (Cardinal indicators)"
-    Config: ClassVar[type[PatternConfig]] = Config
+    Config: ClassVar[type[PatternConfig]] = CardinalConfig
     scope: ClassVar[str] = "dataset"  # its statistics (quartiles, fences) need every process at once
 
-    def find(self, ctx: DetectionContext, config: Config) -> Iterable[Finding]:
+    def find(self, ctx: DetectionContext, config: CardinalConfig) -> Iterable[Finding]:
         return ()  # runs on the whole dataset, see find_dataset
 
-    def find_dataset(self, store: GraphStore, config: Config) -> Iterable[Finding]:
+    def find_dataset(self, store: GraphStore, config: CardinalConfig) -> Iterable[Finding]:
         settings = Settings.from_path(Path(config.settings)) if config.settings else Settings.all_indicators()
         releases, process_ids = [], {}
         skip, page = 0, 5000
