@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.entity_resolution.compare import known_date
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
 from engine.entity_resolution.phonetic import spanish_key
 
@@ -27,19 +28,21 @@ def _last(unit: str) -> str:
     return unit.rsplit(" ", 1)[-1] if unit else ""
 
 
+def _pairs(keys: set[str], prefix: str, values: set[str]) -> None:
+    ordered = sorted(values)
+    for i, x in enumerate(ordered):
+        for y in ordered[i + 1 :]:
+            keys.add(f"{prefix}{x}|{y}")
+
+
 def _person_keys(r: Record, keys: set[str]) -> None:
-    known = r.birth_date or (r.curp.date if r.curp is not None else None) or (r.rfc.date if r.rfc is not None else None)
+    known = known_date(r)
     day = known.strftime("%y%m%d") if known else ""
-    sounds = sorted({spanish_key(_last(u)) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())}
-                    - {""})
-    for i, x in enumerate(sounds):  # any two words of the name, whatever their roles: a misread order still meets
-        for y in sounds[i + 1 :]:
-            keys.add(f"{WORD_PAIR_PREFIX}{x}|{y}")
-    anagrams = sorted({"".join(sorted(_last(u))) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())
-                       if len(_last(u)) > 3})
-    for i, x in enumerate(anagrams):  # two words by their letters in any order: "EPDRO" is "PEDRO" typed fast
-        for y in anagrams[i + 1 :]:
-            keys.add(f"wl:{x}|{y}")
+    words = {_last(u) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())} - {""}
+    # any two words of the name, whatever their roles: a misread order still meets
+    _pairs(keys, WORD_PAIR_PREFIX, {spanish_key(w) for w in words} - {""})
+    # two words by their letters in any order: "EPDRO" is "PEDRO" typed fast
+    _pairs(keys, "wl:", {"".join(sorted(w)) for w in words if len(w) > 3})
     for p in r.persons:
         g = spanish_key(p.first_given)
         pat, mat = spanish_key(_last(p.paternal)), spanish_key(_last(p.maternal))

@@ -273,10 +273,9 @@ def _stem(r: Record) -> str:
 
 def _spelled(r: Record) -> set[str]:
     """The identifier stems this record's name (and date, when known) would give."""
-    if r.company is not None:
-        letters = {rfc_company_letters(r.company.name)}
-    else:
-        letters = {rfc_person_letters(p.given, p.paternal, p.maternal) for p in all_readings(r.mention.name)}
+    if r.company is None:
+        return set()  # people's identifiers are compared on their letters only (_identifier_letters)
+    letters = {rfc_company_letters(r.company.name)}
     letters.discard("")
     day = r.birth_date.strftime("%y%m%d") if r.birth_date else ""
     return {x + day for x in letters}
@@ -330,8 +329,7 @@ def _identifier_letters(a: Record, b: Record) -> Comparison | None:
 
 def _names_agree(a: Record, b: Record) -> bool:
     """Agreeing names already say what agreeing identifier letters would: counting both would count it twice."""
-    named = person_name(a, b)
-    return named is not None and named.level in _NAME_AGREEMENT
+    return bool(a.persons) and bool(b.persons) and _readings_compared(a, b)[0] in _NAME_AGREEMENT
 
 
 def known_date(r: Record) -> date | None:

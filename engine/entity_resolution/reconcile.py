@@ -36,13 +36,12 @@ def reconcile(resolver: Resolver, entity_ids: Iterable[str] | None = None) -> li
                     continue
                 if not resolver.compatible(current, other):
                     continue
-                entity = current
-                same_id = bool(entity.rfcs & other.rfcs or entity.curps & other.curps)
+                same_id = bool(current.rfcs & other.rfcs or current.curps & other.curps)
                 threshold = resolver.model.match_weight(record.kind)
                 if not same_id and resolver._score_entity(record, other).weight < threshold:
                     continue
                 why = "same valid identifier" if same_id else f"mention {mention_id} matches"
-                entity, merged = resolver.merge(entity.id, other.id, reason=f"reconcile: {why}")
-                current_id = entity.id
+                survivor, merged = resolver.merge(current.id, other.id, reason=f"reconcile: {why}")
+                current_id = survivor.id
                 events += merged
     return events

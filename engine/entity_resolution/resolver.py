@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WORD_PAIR_PREFIX
-from engine.entity_resolution.compare import Comparison, address, close_dates, known_date
+from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
 from engine.entity_resolution.store import Entity, Judgment, MemoryStore, ResolverStore, add_member
@@ -156,11 +156,11 @@ class Resolver:
             weight = 3 if strong else 0.5 if key[2:].startswith(WORD_PAIR_PREFIX) else 1
             for entity_id in self.store.postings(key):
                 counts[entity_id] += weight
-        # one pair of words in common, and nothing else, is too little to be worth a comparison
-        top = max(counts.values(), default=0)
-        floor = max(1.0, top / 4)  # an entity sharing a quarter of the best one's keys is not worth a comparison
+        # not worth a comparison: one pair of name words in common and nothing else, or under a quarter of the
+        # keys the best candidate shares
+        floor = max(1.0, max(counts.values(), default=0) / 4)
         kept = [(-c, e) for e, c in counts.items() if c >= floor]
-        out = [e for _, e in (heapq.nsmallest(MAX_CANDIDATES, kept) if len(kept) > MAX_CANDIDATES else sorted(kept))]
+        out = [e for _, e in heapq.nsmallest(MAX_CANDIDATES, kept)]
         for node in forced:
             entity_id = self.store.redirect(self.store.entity_of(node) or node)
             if entity_id not in counts:
@@ -197,6 +197,7 @@ class Resolver:
         """The best-matching member's score, or the worst one's if some member is clearly someone else."""
         best: Scored | None = None
         worst: Scored | None = None
+        place: tuple[str, Comparison, float] | None = None  # the closest address any member gives
         members = entity.members if len(entity.members) <= MAX_MEMBERS else (
             entity.members[: MAX_MEMBERS // 2] + entity.members[-MAX_MEMBERS // 2 :])
         for mention_id in members:
@@ -208,6 +209,9 @@ class Resolver:
                 best = s
             if worst is None or s.weight < worst.weight:
                 worst = s
+            for part in s.parts:
+                if part[0] == "address" and (place is None or part[1].score > place[1].score):
+                    place = part
         assert best is not None and worst is not None
         # in a cluster a reviewer joined, dissimilar members are expected: none of them vetoes
         judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
@@ -215,25 +219,16 @@ class Resolver:
             return worst
         if judged:
             return best
-        return self._with_entity_address(record, entity, self._with_entity_date(record, entity, best))
+        return self._with_entity_address(record, place, self._with_entity_date(record, entity, best))
 
-    def _with_entity_address(self, record: Record, entity: Entity, best: Scored) -> Scored:
-        """The best member's score, plus the address other members give when that member has none: the place
-        where a person was found tells namesakes apart as well as a date does."""
-        if record.address is None or record.kind != "person" or any(name == "address" for name, _, _ in best.parts):
+    def _with_entity_address(self, record: Record, place: tuple[str, Comparison, float] | None,
+                             best: Scored) -> Scored:
+        """The best member's score, plus the closest address another member gave when that member has none: the
+        place where a person was found tells namesakes apart as well as a date does."""
+        if place is None or record.kind != "person" or any(name == "address" for name, _, _ in best.parts):
             return best
-        found: Comparison | None = None
-        for mention_id in entity.members[-MAX_MEMBERS:]:
-            other = self.store.mention(mention_id)
-            if other is None or other.address is None:
-                continue
-            level = address(record, other)
-            if level is not None and (found is None or level.score > found.score):
-                found = level
-        if found is None:
-            return best
-        part = ("address", found._replace(detail=f"entity's {found.detail}"),
-                self.model.level_weight(record.kind, "address", found.level))
+        name, found, weight = place
+        part = (name, found._replace(detail=f"entity's {found.detail}"), weight)
         return self.model.rescored(best, (*best.parts, part))
 
     def _with_entity_date(self, record: Record, entity: Entity, best: Scored) -> Scored:

@@ -159,11 +159,16 @@ ORDER BY flag""",
 )
 
 # -- entity resolution review ----------------------------------------------------------------
+def _resolved_label(label: str) -> None:
+    """Only people and companies are resolved; the label goes into the text, so it is checked."""
+    if label not in ("Person", "Company"):
+        raise ValueError(label)
+
+
 @cache
 def review_queue(label: str) -> Statement:
     """Possible matches not yet judged: the mention, the entity it went to, the candidate."""
-    if label not in ("Person", "Company"):
-        raise ValueError(label)
+    _resolved_label(label)
     return Statement(
         f"review_queue[{label}]",
         f"""MATCH (m:Mention)-[r:RESOLVED_TO]->(e:{label})
@@ -180,8 +185,7 @@ LIMIT $limit""",
 @cache
 def mentions_of(label: str) -> Statement:
     """Every mention resolved to an entity of ``label``, in a stable order, a page at a time."""
-    if label not in ("Person", "Company"):
-        raise ValueError(label)
+    _resolved_label(label)
     return Statement(
         f"mentions_of[{label}]",
         f"""MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label})
@@ -227,8 +231,7 @@ SET j.applied_at = $at, j.outcome = $outcome""",
 @cache
 def split_mention(label: str) -> Statement:
     """Move one mention to a new entity of its own (a reviewer said "not same")."""
-    if label not in ("Person", "Company"):
-        raise ValueError(label)
+    _resolved_label(label)
     return Statement(
         f"split_mention[{label}]",
         f"""MATCH (m:Mention {{id: $mention}})-[r:RESOLVED_TO]->(e:{label})

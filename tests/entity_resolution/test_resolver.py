@@ -252,7 +252,7 @@ def test_a_name_typed_fast_still_meets_its_entity():
     assert {k for k in fast.keys if k.startswith("p/wl:")} & set(slow.keys)
     r = Resolver()
     first = r.resolve(person("Pedro Apodaca Mora", birth_date="1950-07-15"))
-    assert first.entity_id in {e for e in r._candidates(fast, set())}
+    assert first.entity_id in r._candidates(fast, set())
 
 
 def test_an_address_other_members_give_counts_against_a_namesake():
