@@ -326,7 +326,7 @@ def er_review(
                           "the worker applies it and obeys it for every later mention")
             return
         rows = []
-        for label in ("Person", "Company"):
+        for label in ("Person", "Company", "PublicBody"):
             rows += store.run(cypher.review_queue(label), {"limit": limit})
     finally:
         store.close()

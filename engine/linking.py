@@ -31,6 +31,9 @@ class Resolution:
     score: float
     explanation: list[str] = field(default_factory=list)
     candidate: str | None = None  # for a possible match: the entity it may be, queued for review
+    label: str | None = None  # the entity's label when it is not the mention's (a "company" that is a person)
+    display_name: str | None = None  # the entity's best name, when the resolver knows it (public bodies)
+    parents: tuple[str, ...] = ()  # institutions a public body is part of, as the resolver knows them
 
 
 class Resolver(Protocol):
@@ -103,6 +106,7 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver, aliases: Aliase
         if mention.schema_ in RESOLVABLE:
             res = resolver.resolve(mention, record)
             entity_id = res.entity_id
+            label = res.label or mention.schema_
             if mention.key and mention.key != entity_id:
                 props.setdefault("identifier", mention.key)
             mention_id = record.mention_id(mention.ref)
@@ -113,9 +117,14 @@ def record_to_graph(record: CanonicalRecord, resolver: Resolver, aliases: Aliase
                 props=json.dumps(mention.props, ensure_ascii=False, sort_keys=True, default=str)
                 if mention.props else None,
             )
-            batch.node(mention.schema_, entity_id, prov, name=mention.name, **props)
-            batch.rel("RESOLVED_TO", ("Mention", mention_id), (mention.schema_, entity_id), prov,
-                      score=res.score, decision=res.decision, explanation=res.explanation, candidate=res.candidate)
+            batch.node(label, entity_id, prov, name=res.display_name or mention.name, **props)
+            batch.rel("RESOLVED_TO", ("Mention", mention_id), (label, entity_id), prov,
+                      score=res.score, decision=res.decision,
+                      explanation=res.explanation, candidate=res.candidate)
+            for parent in res.parents:
+                batch.rel("PART_OF", (label, entity_id), ("PublicBody", parent), prov, basis="resolver")
+            entity_of[mention.ref] = (label, entity_id)
+            continue
         else:
             entity_id = mention.key or ""
             folio = mention.props.get("folio")

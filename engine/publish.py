@@ -47,25 +47,24 @@ def publish(
     producer = make_producer(bootstrap)
     report = PublishReport(kind)
     try:
-        for path in files:
-            count = 0
-            for record in source.read(path):
-                headers = {H_SOURCE: path.name, H_LOCATOR: record.locator, **record.headers}
-                producer.send(
-                    source.topic,
-                    key=record.key.encode() if record.key else None,
-                    value=record.value,
-                    headers=[(k, v.encode()) for k, v in headers.items()],
-                )
-                count += 1
-                report.broken += H_ERROR in record.headers
-                if progress and count % 500 == 0:
-                    progress(path, 500)
-            if progress:
-                progress(path, count % 500)
-            report.files += 1
-            report.records += count
-            report.per_file[str(path)] = count
+        read_many = getattr(source, "read_many", None)
+        pairs = read_many(files) if read_many else ((path, r) for path in files for r in source.read(path))
+        for path, record in pairs:
+            headers = {H_SOURCE: path.name, H_LOCATOR: record.locator, **record.headers}
+            producer.send(
+                source.topic,
+                key=record.key.encode() if record.key else None,
+                value=record.value,
+                headers=[(k, v.encode()) for k, v in headers.items()],
+            )
+            report.records += 1
+            report.broken += H_ERROR in record.headers
+            report.per_file[str(path)] = report.per_file.get(str(path), 0) + 1
+            if progress and report.records % 500 == 0:
+                progress(path, 500)
+        if progress:
+            progress(files[-1] if files else Path("."), report.records % 500)
+        report.files = len(files)
         producer.flush()
     finally:
         producer.close()

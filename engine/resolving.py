@@ -22,7 +22,9 @@ from typing import Any
 
 from engine.canonical import CanonicalRecord, EntityMention
 from engine.entity_resolution import MemoryStore, Resolver
+from engine.entity_resolution.bodies import BodyMention, BodyResolver, Equivalences
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
+from engine.entity_resolution.jurisdictions import Jurisdiction, level_of, state_code
 from engine.graph import cypher
 from engine.graph.store import GraphStore
 from engine.linking import KeyResolver, Resolution, apply_merges
@@ -34,21 +36,28 @@ KINDS = {"Person": "person", "Company": "company"}
 class StreamResolver:
     """Implements ``engine.linking.Resolver`` with the incremental entity resolver."""
 
-    def __init__(self, state_dir: Path | None = None):
+    def __init__(self, state_dir: Path | None = None, equivalences: Path | None = None):
         self.state_dir = state_dir
         self.keys: dict[str, str] = {}
         store = MemoryStore()
+        equiv = Equivalences.load(equivalences)
+        self.bodies = BodyResolver(equiv)
         if state_dir is not None and (state_dir / "index.json.gz").exists():
             store = MemoryStore.load(state_dir / "index.json.gz")
             self.keys = json.loads(gzip.decompress((state_dir / "keys.json.gz").read_bytes()))
             log.info("resolver state loaded: %d entities, %d keys", len(store), len(self.keys))
+        if state_dir is not None and (state_dir / "bodies.json.gz").exists():
+            data = json.loads(gzip.decompress((state_dir / "bodies.json.gz").read_bytes()))
+            self.bodies = BodyResolver.from_dict(data, equiv)
         self.er = Resolver(store)
         self.fallback = KeyResolver()
         self.events: list[dict[str, Any]] = []
 
     def resolve(self, mention: EntityMention, record: CanonicalRecord) -> Resolution:
+        if mention.schema_ == "PublicBody":
+            return self._resolve_body(mention, record)
         kind = KINDS.get(mention.schema_)
-        if kind is None:  # public bodies: by name (see KeyResolver)
+        if kind is None:
             return self.fallback.resolve(mention, record)
         key = mention.key
         if key and key in self.keys:
@@ -79,6 +88,29 @@ class StreamResolver:
         return Resolution(result.entity_id, result.decision, float(result.score), explanation,
                           result.possible_entity_id)
 
+    def _resolve_body(self, mention: EntityMention, record: CanonicalRecord, depth: int = 0) -> Resolution:
+        """A public body, after the institution the record says it is part of (units are scoped by it)."""
+        parent: str | None = None
+        for rel in record.relations:
+            if rel.type == "PART_OF" and rel.source == mention.ref and depth < 5:
+                above = next((e for e in record.entities if e.ref == rel.target), None)
+                if above is not None:
+                    parent = self._resolve_body(above, record, depth + 1).entity_id
+                break
+        props = mention.props
+        names = tuple(n for n in (mention.name, props.get("legal_name")) if isinstance(n, str) and n.strip())
+        where = Jurisdiction(level_of(_text(props.get("order_of_government"))),
+                             state_code(_text(props.get("state"))) or state_code(_text(props.get("region"))))
+        result = self.bodies.resolve(BodyMention(
+            record.mention_id(mention.ref), names or (mention.key or "",), _text(props.get("acronym")), where,
+            mention.identifiers.get("rfc"), parent))
+        self.events += result.events
+        explanation = [result.explanation]
+        if result.possible_entity_id:
+            explanation.append(f"possible match with {result.possible_entity_id}: queued for review")
+        return Resolution(result.entity_id, result.decision, result.score, explanation, result.possible_entity_id,
+                          label="PublicBody", display_name=result.display_name, parents=result.parents)
+
     def follow_redirects(self, moved: dict[str, str]) -> None:
         """Learn merges made outside this worker, so its index converges with the graph."""
         for old, new in moved.items():
@@ -92,8 +124,10 @@ class StreamResolver:
         merges = []
         for event in self.events:
             if event.get("type") == "entities_merged":
-                survivor = self.er.store.entity(event["entity_id"])
-                label = "Person" if survivor is not None and survivor.kind == "person" else "Company"
+                label = event.get("label")
+                if label is None:
+                    survivor = self.er.store.entity(event["entity_id"])
+                    label = "Person" if survivor is not None and survivor.kind == "person" else "Company"
                 merges.append((event["merged_entity_id"], event["entity_id"], label))
         self.events = []
         return merges
@@ -107,10 +141,15 @@ class StreamResolver:
         staging = self.state_dir / ".index.json.gz.tmp"
         store.save(staging)
         os.replace(staging, self.state_dir / "index.json.gz")
-        fd, tmp = tempfile.mkstemp(dir=self.state_dir)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(gzip.compress(json.dumps(self.keys).encode()))
-        os.replace(tmp, self.state_dir / "keys.json.gz")
+        for name, data in (("keys.json.gz", self.keys), ("bodies.json.gz", self.bodies.to_dict())):
+            fd, tmp = tempfile.mkstemp(dir=self.state_dir)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(gzip.compress(json.dumps(data).encode()))
+            os.replace(tmp, self.state_dir / name)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def record_judgment(store: GraphStore, a: str, b: str, same: bool, author: str = "") -> str:
@@ -125,12 +164,16 @@ def apply_judgments(store: GraphStore, resolver: StreamResolver) -> list[dict[st
     """Apply the judgments not yet applied: merge or split in the resolver, then in the graph."""
     changes: list[dict[str, Any]] = []
     for row in store.run(cypher.PENDING_JUDGMENTS):
-        events = resolver.er.judge(row["a"], row["b"], bool(row["same"]), row.get("author") or "")
+        if resolver.bodies.knows(row["a"]) or resolver.bodies.knows(row["b"]):
+            events = resolver.bodies.judge(row["a"], row["b"], bool(row["same"]), row.get("author") or "")
+        else:
+            events = resolver.er.judge(row["a"], row["b"], bool(row["same"]), row.get("author") or "")
         outcome = ", ".join(e["type"] for e in events) or "nothing to change"
         for event in events:
             if event["type"] == "entity_split":
-                label = "Person" if event["new_entity_id"].startswith(("er-p-", "mx-curp:")) else "Company"
-                entity = resolver.er.store.entity(event["entity_id"])
+                label = event.get("label") or (
+                    "Person" if event["new_entity_id"].startswith(("er-p-", "mx-curp:")) else "Company")
+                entity = resolver.er.store.entity(event["entity_id"]) if "label" not in event else None
                 if entity is not None:
                     label = "Person" if entity.kind == "person" else "Company"
                 for mention in event["mention_ids"]:

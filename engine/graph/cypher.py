@@ -160,8 +160,8 @@ ORDER BY flag""",
 
 # -- entity resolution review ----------------------------------------------------------------
 def _resolved_label(label: str) -> None:
-    """Only people and companies are resolved; the label goes into the text, so it is checked."""
-    if label not in ("Person", "Company"):
+    """Only people, companies and public bodies are resolved; the label goes into the text, so it is checked."""
+    if label not in ("Person", "Company", "PublicBody"):
         raise ValueError(label)
 
 
@@ -326,7 +326,7 @@ def portable_statements() -> list[Statement]:
     statements += [value for value in globals().values() if isinstance(value, Statement)]
     statements += [officials_tied_to_own_suppliers(t, f) for t in ("OWNS", "DIRECTS", "REPRESENTS")
                    for f in (False, True)]
-    statements += [review_queue(label) for label in ("Person", "Company")]
-    statements += [split_mention(label) for label in ("Person", "Company")]
+    statements += [review_queue(label) for label in ("Person", "Company", "PublicBody")]
+    statements += [split_mention(label) for label in ("Person", "Company", "PublicBody")]
     statements += [mentions_of(label) for label in ("Person", "Company")]
     return statements

@@ -74,6 +74,8 @@ def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
     from engine.sources.decoding import UndecodableError, decode
 
     data = path.read_bytes()
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        return RawRecord.broken(path.name, data, "file", f"{path.name} is an empty file: nothing to read")
     try:
         body, encoding = decode(data)
     except UndecodableError as exc:
