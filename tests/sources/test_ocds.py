@@ -150,7 +150,8 @@ def _inai_like_release() -> dict:
         "buyer": {"name": "DGTI", "id": "CUA-230"},
         "parties": [
             {"id": "CUA-230", "name": "DGTI", "roles": ["Comprador"],
-             "identifier": {"scheme": "CUA", "id": 230, "legalName": "Dirección General de Tecnologías de la Información"},
+             "identifier": {"scheme": "CUA", "id": 230,
+                            "legalName": "Dirección General de Tecnologías de la Información"},
              "address": {"region": "Ciudad de México"}},
             {"id": "RFC-INA1402082Z8", "name": "INAI", "roles": ["Entidad que realiza la contratación"],
              "identifier": {"scheme": "RFC", "id": "INA1402082Z8",
