@@ -13,8 +13,11 @@ and scored as that README says:
   sanction decoys).
 
 Recall is reported by kind and by the patterns that found each case; for ``direct`` and
-``chain`` the figure the issue asks for counts only P002/P003 flags. Decoys are counted over
-the conflict and sanction patterns (P002–P006); flags of any pattern are reported too.
+``chain`` the figure the issue asks for counts only P002/P003 flags. Decoys are counted twice:
+``decoys_flagged`` by a flag of the patterns the decoy is a near miss for (conflicts: P002–P004,
+sanctions: P005–P006), and ``decoys_flagged_any_pattern`` by any flag at all — a sanction decoy's
+company may rightly be flagged for a planted conflict on the same ``ocid``. The acceptance
+verdict uses the stricter, any-pattern count.
 
 Run: ``python -m bench --only detection`` (with the rest of the detection benchmark) or
 ``python -m bench.scenarios --data ../shared/data`` (these scenarios only, ~1 minute each).
@@ -33,7 +36,8 @@ from engine.entity_resolution.text import fold
 
 SEEDS = ("seed11", "seed12", "seed13")
 CONFLICT_PATTERNS = ("P002", "P003")
-SCORED_PATTERNS = ("P002", "P003", "P004", "P005", "P006")
+CONFLICT_FAMILY = ("P002", "P003", "P004")
+SANCTION_FAMILY = ("P005", "P006")
 SANCTION_KINDS = {"sanctioned_supplier", "sanction_ended_before", "sanction_started_after"}
 
 FLAG_FACTS = """MATCH (f:Flag)-[c:CONCERNS]->(e)
@@ -128,12 +132,16 @@ def score(flags: dict[str, dict[str, Any]], truth: list[dict[str, Any]], decoys:
         if set(hits) & set(CONFLICT_PATTERNS):
             found_conflict_patterns[kind] += 1
     decoys_flagged = []
+    decoys_any: list[dict[str, Any]] = []
     decoys_any_pattern = 0
     for case in decoys:
         hits = sorted({f["pattern"] for f in flags.values()
                        if _names_case(f, case, case["kind"] in SANCTION_KINDS)})
         decoys_any_pattern += bool(hits)
-        scored = [p for p in hits if p in SCORED_PATTERNS]
+        family = SANCTION_FAMILY if case["kind"] in SANCTION_KINDS else CONFLICT_FAMILY
+        scored = [p for p in hits if p in family]
+        if hits:
+            decoys_any.append({"kind": case["kind"], "ocid": case["ocid"], "patterns": hits})
         if scored:
             decoys_flagged.append({"kind": case["kind"], "ocid": case["ocid"], "patterns": scored,
                                    "official": case.get("official_name"), "company": case.get("company_name")})
@@ -149,6 +157,7 @@ def score(flags: dict[str, dict[str, Any]], truth: list[dict[str, Any]], decoys:
         "decoys_flagged": len(decoys_flagged),
         "decoys_flagged_any_pattern": decoys_any_pattern,
         "decoys_flagged_detail": decoys_flagged,
+        "decoys_flagged_any_pattern_detail": decoys_any,
         "missed": missed,
         "flags_by_pattern": dict(Counter(f["pattern"] for f in flags.values())),
     }
@@ -201,7 +210,7 @@ def run(data_dir: Path) -> dict[str, Any]:
         "direct_and_chain_100_from_p002_p003_each_seed": all(
             all(v == 1.0 for v in r["recall_from_p002_p003"].values()) for r in per_seed.values()),
         "all_kinds_95_each_seed": all((r["recall_all_kinds"] or 0) >= 0.95 for r in per_seed.values()),
-        "at_most_one_decoy_flagged": sum(r["decoys_flagged"] for r in per_seed.values()) <= 1,
+        "at_most_one_decoy_flagged": sum(r["decoys_flagged_any_pattern"] for r in per_seed.values()) <= 1,
         "zero_dead_letters": all(r["worker"]["dead_lettered"] == 0 for r in per_seed.values()),
     }
     acceptance["all_met"] = all(acceptance.values())
@@ -209,7 +218,8 @@ def run(data_dir: Path) -> dict[str, Any]:
         "per_seed": per_seed,
         "overall": {"planted": dict(planted), "found": dict(found),
                     "recall": {k: round(found[k] / n, 4) for k, n in planted.items()},
-                    "decoys_flagged": sum(r["decoys_flagged"] for r in per_seed.values())},
+                    "decoys_flagged": sum(r["decoys_flagged"] for r in per_seed.values()),
+                    "decoys_flagged_any_pattern": sum(r["decoys_flagged_any_pattern"] for r in per_seed.values())},
         "acceptance": acceptance,
     }
 

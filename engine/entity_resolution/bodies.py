@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.entity_resolution import fuzzy
+from engine.entity_resolution.companies import parse_company_name
 from engine.entity_resolution.identifiers import parse_rfc
 from engine.entity_resolution.jurisdictions import STATE_NAMES, UNKNOWN, Jurisdiction, state_code
 from engine.entity_resolution.text import fold
 
-__all__ = ["BodyName", "BodyMention", "BodyResolution", "BodyResolver", "Equivalences", "parse_body_name"]
+__all__ = ["BodyName", "BodyMention", "BodyResolution", "BodyResolver", "Equivalences", "embedded_acronym",
+           "parse_body_name"]
 
 DEFAULT_EQUIVALENCES = Path(__file__).with_name("bodies.toml")
 
@@ -95,7 +97,10 @@ def _place(words: list[str]) -> tuple[list[str], Jurisdiction]:
                 continue  # "… de México" is usually the nation's, not the State of Mexico's
             tail = " " + lead + name
             if text.endswith(tail) and len(text) > len(tail):
-                return text[: -len(tail)].split(), Jurisdiction("state", state_code(name))
+                # "… del Estado de Jalisco" says the order of government; "… de la Ciudad de México" only the
+                # place (a federal company may carry it too)
+                level = "state" if "ESTADO" in lead or "GOBIERNO" in lead else None
+                return text[: -len(tail)].split(), Jurisdiction(level, state_code(name))
     if text.endswith(" DEL ESTADO") and len(words) > 2:
         return words[:-2], Jurisdiction("state", None)
     if any(mark in f" {text} " for mark in (f" {m} " for m in _FEDERAL_MARKS)):
@@ -110,6 +115,19 @@ def _kind(words: list[str]) -> str:
     if head in INSTITUTION_WORDS:
         return "institution"
     return ""
+
+
+_EMBEDDED = re.compile(r"\b([A-ZÑ]{3,12})\b")
+_NOT_ACRONYMS = frozenset({"III", "IV", "VI", "VII", "VIII", "XII", "S", "SA", "CV", "DE", "DEL"})
+
+
+def embedded_acronym(raw: str) -> str:
+    """The institution a unit's mixed-case name names by its acronym: "delegación SEDESOL en Tabasco" ->
+    "SEDESOL". Names written all in capitals say nothing this way."""
+    if raw.isupper() or "|" in raw:
+        return ""
+    found = [w for w in _EMBEDDED.findall(raw) if w not in _NOT_ACRONYMS]
+    return found[0] if len(found) == 1 else ""
 
 
 @lru_cache(maxsize=50_000)
@@ -136,12 +154,18 @@ def parse_body_name(raw: str) -> BodyName:
             parent = "/".join(path[:-1])
         rest = match.group(2)
     rest = _NOTE.sub(" ", rest)
+    form = parse_company_name(rest)  # a state-owned company's legal form says nothing about the body
+    if form.legal_form and form.name:
+        rest = form.name
     words = [ABBREVIATIONS.get(w, w) for w in fold(rest).split()]
     words = [w for w in words if w not in _COURTESY]
-    if len(words) == 1 and rest.strip().isupper() and len(words[0]) <= 14 and not acronyms:
+    if len(words) == 1 and raw.strip().isupper() and len(words[0]) <= 14 and not acronyms:
         return BodyName("", (words[0],), "", UNKNOWN, "")  # a bare acronym: "INAI", "DGPAR"
     words, place = _place(words)
-    return BodyName(" ".join(words), tuple(acronyms), parent, place, _kind(words))
+    kind = _kind(words)
+    if kind == "unit" and not parent:
+        parent = embedded_acronym(rest)
+    return BodyName(" ".join(words), tuple(acronyms), parent, place, kind)
 
 
 def _typo_equal(x: str, y: str) -> bool:
