@@ -66,7 +66,8 @@ def test_independent_scenario_resolves_institutions_and_finds_every_planted_conf
         employers.setdefault(row["rfc"], set()).update({row["body"], *row["units"]})
     for case in (c for c in truth if c["kind"] in ("direct", "chain")):
         bought = store.read(
-            "MATCH (b:PublicBody)-[r:BUYER_OF]->(p:ContractingProcess {ocid: $ocid}) RETURN b.id AS body, r.role AS role",
+            "MATCH (b:PublicBody)-[r:BUYER_OF]->(p:ContractingProcess {ocid: $ocid}) "
+            "RETURN b.id AS body, r.role AS role",
             {"ocid": case["ocid"]})
         assert {r["body"] for r in bought} & employers[case["official_rfc"]], case["ocid"]
 
