@@ -315,7 +315,7 @@ def er_review(
 ) -> None:
     """List possible matches, or record a judgment that overrides the score from now on."""
     from engine.graph import cypher
-    from engine.resolving import record_judgment
+    from engine.pipeline.linker import record_judgment
 
     store = _store()
     try:

@@ -56,6 +56,9 @@ class FalkorDBStore:
                 self._ignore_exists(f"CREATE INDEX FOR (n:{label.name}) ON (n.{prop})")
         self._ignore_exists("CREATE INDEX FOR (n:Sanction) ON (n.program)")
         self._ignore_exists("CREATE INDEX FOR (n:Flag) ON (n.pattern)")
+        self._ignore_exists("CREATE INDEX FOR (n:Mention) ON (n.written_at)")
+        self._ignore_exists("CREATE INDEX FOR (n:Judgment) ON (n.at)")
+        self._ignore_exists("CREATE INDEX FOR (n:Redirect) ON (n.at)")
 
     def _ignore_exists(self, text: str) -> None:
         try:
@@ -70,6 +73,18 @@ class FalkorDBStore:
             self._graph.query(cypher.upsert_nodes(label).text, {"rows": rows})
         for (rel_type, src, dst), rows in batch.rel_rows().items():
             self._graph.query(cypher.upsert_rels(rel_type, src, dst).text, {"rows": rows})
+
+    def sync(self, timeout_ms: int = 10_000) -> None:
+        """Wait until everything written so far is in the append-only file on disk (``WAITAOF``): FalkorDB
+        fsyncs it once a second by default, so an acknowledged write could vanish with a ``kill -9``."""
+        # WAITAOF waits for the calling connection's own writes: one small write on the connection that
+        # waits puts it after every write the server has executed so far (it executes one at a time)
+        pipe = self._db.connection.pipeline(transaction=False)
+        pipe.set("vinculo:durable", "1")
+        pipe.execute_command("WAITAOF", 1, 0, timeout_ms)
+        _, (local, _) = pipe.execute()
+        if int(local) < 1:
+            raise TimeoutError(f"the graph server did not confirm its append-only file within {timeout_ms} ms")
 
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         result = self._graph.query(statement.text, params or {})

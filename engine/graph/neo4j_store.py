@@ -48,6 +48,10 @@ def schema_statements() -> list[Statement]:
     out.append(
         Statement("index[Flag.pattern]", "CREATE INDEX flag_pattern IF NOT EXISTS FOR (n:Flag) ON (n.pattern)")
     )
+    out.append(Statement("index[Mention.written_at]",
+                         "CREATE INDEX mention_written_at IF NOT EXISTS FOR (n:Mention) ON (n.written_at)"))
+    out.append(Statement("index[Judgment.at]", "CREATE INDEX judgment_at IF NOT EXISTS FOR (n:Judgment) ON (n.at)"))
+    out.append(Statement("index[Redirect.at]", "CREATE INDEX redirect_at IF NOT EXISTS FOR (n:Redirect) ON (n.at)"))
     return out
 
 
@@ -100,6 +104,9 @@ class Neo4jStore:
 
         with self._driver.session(database=self.database) as session:
             session.execute_write(work)
+
+    def sync(self) -> None:
+        """Neo4j makes a transaction durable before its commit returns: nothing to wait for."""
 
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         with self._driver.session(database=self.database) as session:

@@ -28,6 +28,9 @@ class GraphStore(Protocol):
     def write(self, batch: GraphBatch) -> None:
         """Upsert a batch: nodes first, then relationships; idempotent."""
 
+    def sync(self) -> None:
+        """Return once every write so far is durable (survives the server being killed)."""
+
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         """Run one of Vínculo's own statements (may write)."""
 

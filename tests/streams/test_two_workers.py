@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from engine.pipeline.reconcile import reconcile_entities
 from engine.publish import publish
-from engine.resolving import reconcile_entities
 from streams.worker import run_worker
 
 pytestmark = pytest.mark.services
