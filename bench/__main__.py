@@ -22,7 +22,7 @@ BENCHMARKS = ("ingest", "er", "detection")
 def bench_ingest(data: Path) -> dict[str, object]:
     from engine.graph import cypher
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
     from engine.runtime.embedded import EmbeddedServices
     from engine.runtime.endpoints import Endpoints
     from streams.worker import run_worker

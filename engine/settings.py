@@ -17,7 +17,8 @@ GRAPH_SCHEMES = ("falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", 
 class Settings(BaseSettings):
     """Vínculo's configuration, read from ``VINCULO_*`` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid")
+    # hide_input_in_errors: an invalid setting is never echoed (a URI may carry a password)
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid", hide_input_in_errors=True)
 
     home: Path = Field(
         default=Path(".vinculo"),

@@ -19,6 +19,7 @@ from engine.graph.cypher import Statement
 from engine.graph.model import GraphBatch
 from engine.graph.schema import schema
 from engine.graph.store import ReadOnlyViolation, Row
+from engine.settings import redact
 
 
 def schema_statements() -> list[Statement]:
@@ -83,7 +84,7 @@ class Neo4jStore:
         password = unquote(parts.password) if parts.password else password
         database = parts.path.strip("/") or None  # Community has one user database: the default
         if not parts.hostname:
-            raise ValueError(f"a Neo4j URI needs a host: {uri!r}")
+            raise ValueError(f"a Neo4j URI needs a host: {redact(uri)!r}")
         bare = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""), path=""))
         return cls(bare, user, password, database)
 

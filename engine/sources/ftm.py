@@ -75,6 +75,7 @@ from engine.sources.base import (
     RecordError,
     RecordSkipped,
     load_json_object,
+    loads,
     number,
     read_text,
     text,
@@ -154,7 +155,7 @@ class FtMSource:
         items: list[tuple[str, Any]] = []
         if body.lstrip().startswith("["):
             try:
-                items = [(f"[{i}]", e) for i, e in enumerate(json.loads(body))]
+                items = [(f"[{i}]", e) for i, e in enumerate(loads(body))]
             except json.JSONDecodeError as exc:
                 reason = (f"{path.name} is not valid JSON (truncated?): {exc.msg} "
                           f"at line {exc.lineno} column {exc.colno}")
@@ -165,7 +166,7 @@ class FtMSource:
                 if not line.strip():
                     continue
                 try:
-                    items.append((f"line {line_no}", json.loads(line)))
+                    items.append((f"line {line_no}", loads(line)))
                 except json.JSONDecodeError as exc:
                     reason = (f"{path.name} (line {line_no}) is not valid JSON (truncated?): {exc.msg} "
                               f"at column {exc.colno}")

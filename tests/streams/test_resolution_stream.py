@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from engine.intake import publish
 from engine.pipeline.linker import record_judgment
-from engine.publish import publish
 from tests.helpers import process
 
 pytestmark = pytest.mark.services
