@@ -11,6 +11,7 @@ identifier-scheme name, the wrong type, invalid UTF-8), random JSON, and random 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from engine.graph.model import PropertyNameError
-from engine.intake import read_files
 from engine.graph.schema import SchemaError
+from engine.intake import read_files
 from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.pipeline.stages import Incoming, NormalizeStage
 from engine.sources import get_source
 from engine.sources.base import H_LOCATOR, H_SOURCE
 from tests.conftest import shared
 
-EXAMPLES = int(__import__("os").environ.get("VINCULO_HOSTILE_EXAMPLES", "1300"))  # per kind; eight kinds: 10,400 per run
+# per kind; eight kinds: 10,400 per run
+EXAMPLES = int(os.environ.get("VINCULO_HOSTILE_EXAMPLES", "1300"))
 DATA = Path(__file__).parent / "data"
 
 
