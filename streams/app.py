@@ -93,7 +93,7 @@ def build_app(
         broker_request_timeout=max(session_timeout * 3, 30.0),
         producer_acks=-1,
         producer_max_request_size=1_048_576,  # what a Kafka broker accepts by default
-        stream_wait_empty=True,
+        stream_wait_empty=False,  # on stop, unacknowledged events are left to the next worker, not awaited
     )
     activity = Activity()
     lock = asyncio.Lock()  # the linker's state: one batch, timer or judgment at a time
@@ -213,7 +213,8 @@ def build_app(
                 activity.saved = time.monotonic()
 
     async def deliver(stream: Any) -> None:
-        async for event in stream.noack().events():
+        stream = stream.noack()
+        async for event in stream.events():
             activity.busy += 1
             activity.touch()
             try:
