@@ -19,6 +19,7 @@ from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.entity_resolution.records import Mention, prepare
 from engine.entity_resolution.text import tokens
 from engine.graph import workspace
+from engine.graph.model import search_fold
 from engine.graph.store import GraphStore, SearchTerm
 
 
@@ -42,13 +43,10 @@ class Hit:
     matched: str = ""
 
 
-def _terms(query: str) -> tuple[list[str], list[str]]:
-    """The words to look for, and the same without a company's legal form and small words."""
-    words = [w for w in tokens(query) if len(w) <= 64]
-    company = parse_company_name(query)
-    core = [w for w in company.name.split() if w not in STOPWORDS] if company.legal_form else [
-        w for w in words if w not in STOPWORDS]
-    return words, core or words
+def _terms(query: str) -> list[str]:
+    """The words to look for: folded, without a company's legal form and small words."""
+    core = [w for w in _core_words(query) if len(w) <= 64]
+    return core or [w for w in search_fold(query).split() if len(w) <= 64]
 
 
 def _full_text(store: GraphStore, labels: list[str], core: list[str], limit: int,
@@ -92,9 +90,16 @@ def _compare(label: str, query: str, name: str) -> tuple[float, str]:
     return score, f"names {round(score * 100)}% alike as sets of words"
 
 
+def _core_words(text: str) -> list[str]:
+    """The words that carry a name: folded, without a legal form or small words."""
+    company = parse_company_name(text)
+    words = company.name.split() if company.legal_form else tokens(text)
+    return search_fold(" ".join(w for w in words if w not in STOPWORDS)).split()
+
+
 def _coverage(words: list[str], name: str) -> float:
     """Share of the longer of the two names covered by the query's words (the last may be a prefix)."""
-    have = tokens(name)
+    have = _core_words(name)
     if not have or not words:
         return 0.0
     hit = sum(1 for i, w in enumerate(words)
@@ -119,13 +124,13 @@ def search(store: GraphStore, query: str, labels: list[str], limit: int, timeout
                 hits[row["id"]] = Hit(row["id"], row["label"], row["node"]["name"], row["node"], 1.0,
                                       [f"{prop.upper()} {ident.value} is this entity's {prop.upper()}{check}"],
                                       ident.value)
-    words, core = _terms(query)
+    core = _terms(query)
     if core:
         for entity_id, (node, spelled, how) in _full_text(store, labels, core, limit, timeout_ms).items():
             if entity_id in hits:
                 continue
             similarity, detail = _compare(node["label"], query, spelled)
-            covered = _coverage(words, spelled)
+            covered = _coverage(core, spelled)
             why = [f"full text: {how} ({', '.join(core)})", f"resolver: {detail}"]
             if spelled != node["name"]:
                 why.append(f"matched the spelling {spelled!r}")
@@ -136,8 +141,6 @@ def search(store: GraphStore, query: str, labels: list[str], limit: int, timeout
 
 def backfill_search_text(store: GraphStore, batch: int = 5000) -> int:
     """Give the folded search text to nodes written without it; returns how many."""
-    from engine.entity_resolution.text import fold
-
     done = 0
     for label in (*workspace.entity_labels(), "Mention"):
         while True:
@@ -145,7 +148,7 @@ def backfill_search_text(store: GraphStore, batch: int = 5000) -> int:
             if not rows:
                 break
             store.run(workspace.set_search_text(label), {"rows": [
-                {"id": r["id"], "text": fold(" ".join(v for v in r["values"] if isinstance(v, str))) or "-"}
+                {"id": r["id"], "text": search_fold(" ".join(v for v in r["values"] if isinstance(v, str))) or "-"}
                 for r in rows]})
             done += len(rows)
     return done

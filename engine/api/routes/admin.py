@@ -58,3 +58,8 @@ def delete_token(request: Request, token_id: str, who: Principal = require(Role.
         raise ApiError(404, f"no token with id {token_id!r}")
     audit.record(ws.store, who, "revoke_token", token_id, None, client(request))
     return {"id": token_id, "revoked": True}
+
+
+@router.get("/me", summary="Who this token is: its name and role")
+def me(request: Request, who: Principal = require(Role.journalist)) -> dict[str, Any]:
+    return {"id": who.token_id, "name": who.name, "role": who.role.value}

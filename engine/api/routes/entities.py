@@ -13,7 +13,7 @@ from engine.api.models import Neighbourhood, Paths, Profile, SearchHit, SearchRe
 from engine.api.search import kind_of, kinds, search
 
 router = APIRouter(prefix="/api", tags=["entities"])
-PER_NODE = 25  # neighbours drawn per node, type and direction; the rest are counted ("and 340 more")
+MAX_PER_NODE = 100  # neighbours drawn per node, type and direction; the rest are counted ("and 340 more")
 
 
 def _cap(name: str, value: int, cap: int) -> int:
@@ -51,13 +51,16 @@ def search_entities(
 def entity_neighbourhood(
     request: Request, entity_id: str,
     depth: Annotated[int, Query(ge=1)] = 1,
-    max_nodes: Annotated[int | None, Query(ge=1)] = None,
+    max_nodes: Annotated[int | None, Query(ge=1, description="At most this many nodes")] = None,
+    per_node: Annotated[int, Query(ge=1, description="Neighbours drawn per node, type and direction; "
+                                                     "the rest summarised")] = 25,
     who: Principal = require(Role.journalist),
 ) -> Neighbourhood:
     ws = workspace(request)
     _cap("depth", depth, ws.settings.api_max_depth)
+    _cap("per_node", per_node, MAX_PER_NODE)
     nodes = _cap("max_nodes", max_nodes or ws.settings.api_max_nodes, ws.settings.api_max_nodes)
-    result = graphview.neighbourhood(ws.store, entity_id, depth, nodes, PER_NODE, ws.timeout_ms)
+    result = graphview.neighbourhood(ws.store, entity_id, depth, nodes, per_node, ws.timeout_ms)
     audit.record(ws.store, who, "view_neighbourhood", entity_id, {"depth": depth, "nodes": len(result["nodes"])},
                  client(request))
     return Neighbourhood(**result)
