@@ -60,6 +60,11 @@ def node_map(v: str) -> str:
     return f"{{id: {v}.id, label: labels({v})[0], name: {_name(v)}, props: {v} {{{props}}}}}"
 
 
+def node_brief(v: str) -> str:
+    """What drawing a node needs: id, label, name (a profile has the rest)."""
+    return f"{{id: {v}.id, label: labels({v})[0], name: {_name(v)}}}"
+
+
 def _check(label: str) -> str:
     schema().label(label)
     return label
@@ -77,14 +82,16 @@ RETURN n.id AS id, '{label}' AS label, {node_map('n')} AS node""" for label in g
 
 @cache
 def entity_relations(label: str) -> Statement:
-    """An entity's relationships grouped by type and direction: how many, and the first ``limit``."""
+    """An entity's relationships grouped by type and direction: how many, and the first ``limit``
+    (latest first). Only those are projected: a hub's thousands of neighbours are counted, not read."""
     text = f"""MATCH (e:{_check(label)} {{id: $id}})-[r]-(o)
 WHERE NOT labels(o)[0] IN $hidden
 WITH type(r) AS type, startNode(r) = e AS outgoing, r, o
 ORDER BY coalesce(r.start, r.date, r.first_seen) DESC
-WITH type, outgoing, count(*) AS total,
-     collect({{id: r.id, props: properties(r), node: {node_map('o')}}})[0..$limit] AS items
-RETURN type, outgoing, total, items
+WITH type, outgoing, count(*) AS total, collect([r, o])[0..$limit] AS pairs
+UNWIND pairs AS pair
+WITH type, outgoing, total, pair[0] AS r, pair[1] AS o
+RETURN type, outgoing, total, collect({{id: r.id, props: properties(r), node: {node_map('o')}}}) AS items
 ORDER BY type, outgoing"""
     return Statement(f"workspace.entity_relations[{label}]", text, ("id", "hidden", "limit"))
 
@@ -106,14 +113,16 @@ RETURN total, items"""
 @cache
 def expand(label: str) -> Statement:
     """One step of a neighbourhood from nodes of one label: per node, type and direction, the
-    number of neighbours and the first ``per_node`` of them (hubs are summarised, not drawn)."""
+    number of neighbours and the first ``per_node`` of them (hubs are summarised, not drawn;
+    only the neighbours drawn are projected)."""
     text = f"""UNWIND $ids AS node_id
 MATCH (a:{_check(label)} {{id: node_id}})-[r]-(b)
 WHERE NOT labels(b)[0] IN $hidden
 WITH a, type(r) AS type, startNode(r) = a AS outgoing, r, b
-WITH a.id AS id, type, outgoing, count(*) AS total,
-     collect({{id: r.id, props: properties(r), node: {node_map('b')}}})[0..$per_node] AS items
-RETURN id, type, outgoing, total, items"""
+WITH a.id AS id, type, outgoing, count(*) AS total, collect([r, b])[0..$per_node] AS pairs
+UNWIND pairs AS pair
+WITH id, type, outgoing, total, pair[0] AS r, pair[1] AS b
+RETURN id, type, outgoing, total, collect({{id: r.id, props: properties(r), node: {node_brief('b')}}}) AS items"""
     return Statement(f"workspace.expand[{label}]", text, ("ids", "hidden", "per_node"))
 
 

@@ -53,7 +53,7 @@ def entity_neighbourhood(
     depth: Annotated[int, Query(ge=1)] = 1,
     max_nodes: Annotated[int | None, Query(ge=1, description="At most this many nodes")] = None,
     per_node: Annotated[int, Query(ge=1, description="Neighbours drawn per node, type and direction; "
-                                                     "the rest summarised")] = 25,
+                                                     "the rest summarised")] = 10,
     who: Principal = require(Role.journalist),
 ) -> Neighbourhood:
     ws = workspace(request)
