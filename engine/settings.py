@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     api_max_results: int = Field(default=100, ge=1, description="Most rows one list request returns.")
     api_max_path_hops: int = Field(default=6, ge=1, le=8, description="Longest path `/api/paths` looks for.")
     api_token_cache_seconds: float = Field(
-        default=10.0, ge=0, description="How long a checked token is trusted before it is read again (revocation delay).")
+        default=10.0, ge=0,
+        description="How long a checked token is trusted before it is read again (revocation delay).")
 
     @field_validator("graph_uri")
     @classmethod

@@ -58,7 +58,8 @@ class Workspace:
 
 
 def workspace(request: Request) -> Workspace:
-    return request.app.state.workspace  # type: ignore[no-any-return]
+    ws: Workspace = request.app.state.workspace
+    return ws
 
 
 def client(request: Request) -> str | None:

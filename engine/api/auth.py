@@ -75,7 +75,8 @@ def create_token(store: GraphStore, name: str, role: Role, created_by: str = "cl
 
 
 def revoke_token(store: GraphStore, token_id: str) -> bool:
-    return bool(store.run(workspace.REVOKE_TOKEN, {"id": token_id, "at": datetime.now(UTC).isoformat(timespec="seconds")}))
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    return bool(store.run(workspace.REVOKE_TOKEN, {"id": token_id, "at": at}))
 
 
 def list_tokens(store: GraphStore) -> list[dict[str, object]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ err = Console(stderr=True)
 tokens_app = typer.Typer(help="Workspace tokens: create (shown once), list, revoke.", no_args_is_help=True)
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Any:
     from engine.cli import _store as open_configured_store
 
     return open_configured_store()
@@ -129,7 +129,8 @@ def audit(
     for col in ("at", "actor", "role", "action", "target", "client", "status", "detail"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*[json.dumps(row[c], ensure_ascii=False) if isinstance(row.get(c), dict) else str(row.get(c) or "")
+        table.add_row(*[json.dumps(row[c], ensure_ascii=False) if isinstance(row.get(c), dict)
+                        else str(row.get(c) or "")
                         for c in ("at", "actor", "role", "action", "target", "client", "status", "detail")])
     console.print(table)
 

@@ -81,7 +81,8 @@ def profile(store: GraphStore, entity_id: str, per_type: int, timeout_ms: int) -
             "shown": len(row["items"]),
             "items": [{"id": i["id"], "props": clean(i["props"]), "node": node_out(i["node"])} for i in row["items"]],
         })
-    names = sorted({m["name"] for m in mentions["items"] if m.get("name")} | ({node["name"]} if node["name"] else set()))
+    names = sorted({m["name"] for m in mentions["items"] if m.get("name")}
+                   | ({node["name"]} if node["name"] else set()))
     identifiers: dict[str, set[str]] = {}
     for m in mentions["items"]:
         for scheme, value in (m.get("identifiers") or {}).items():
@@ -155,12 +156,12 @@ def paths(store: GraphStore, source_id: str, target_id: str, max_hops: int, limi
     target, _ = locate(store, target_id, timeout_ms)
     rows = store.shortest_paths((source["label"], source["id"]), (target["label"], target["id"]), max_hops, limit,
                                 timeout_ms)
-    found = []
+    found: list[dict[str, Any]] = []
     for row in rows:
         nodes = [node_out(n) for n in row["nodes"]]
         edges = [_edge(e["id"], e["type"], e["source"], e["target"], e["props"]) for e in row["edges"]]
         found.append({"length": len(edges), "nodes": nodes, "edges": edges})
-    found.sort(key=lambda p: p["length"])
+    found.sort(key=lambda p: int(p["length"]))
     return {"from": node_out(source), "to": node_out(target), "max": max_hops, "paths": found[:limit]}
 
 

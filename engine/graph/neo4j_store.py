@@ -34,7 +34,8 @@ def workspace_schema_statements() -> list[Statement]:
     for label in (*workspace.entity_labels(), "Mention"):
         out.append(Statement(f"fulltext[{label}]", f"CREATE FULLTEXT INDEX search_{label.lower()} IF NOT EXISTS "
                                                    f"FOR (n:{label}) ON EACH [n.{SEARCH_TEXT}]"))
-    out.append(Statement("index[AuditEvent.at]", "CREATE INDEX auditevent_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at)"))
+    out.append(Statement("index[AuditEvent.at]",
+                         "CREATE INDEX auditevent_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at)"))
     return out
 
 

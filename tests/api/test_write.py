@@ -93,10 +93,10 @@ def test_judgments_are_the_same_as_er_review(client, tokens, demo):
     stored = pending[res.json()["judgment"]]
     assert (stored["a"], stored["b"], stored["same"], stored["author"]) == (mention_id, mention["id"], True,
                                                                             "test analyst")
-    missing = client.post("/api/er/judgments", json={**body, "mention": "mention:nope"}, headers=bearer(tokens["analyst"]))
+    analyst = bearer(tokens["analyst"])
+    missing = client.post("/api/er/judgments", json={**body, "mention": "mention:nope"}, headers=analyst)
     assert missing.status_code == 404
-    assert client.post("/api/er/judgments", json={"mention": mention_id}, headers=bearer(tokens["analyst"])).status_code \
-        == 422
+    assert client.post("/api/er/judgments", json={"mention": mention_id}, headers=analyst).status_code == 422
     queue = client.get("/api/er/matches", headers=bearer(tokens["journalist"]))
     assert queue.status_code == 200 and isinstance(queue.json()["matches"], list)
 
@@ -120,8 +120,8 @@ def test_the_audit_trail_is_for_admins_and_holds_no_token(client, tokens, demo):
 
 
 def test_tokens_are_created_once_and_stored_as_salted_hashes(demo, client, tokens):
-    made = subprocess.run([sys.executable, "-m", "engine.cli", "tokens", "create", "--name", "Rosa", "--role", "analyst"],
-                          cwd=ROOT, env=demo.env, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "engine.cli", "tokens", "create", "--name", "Rosa", "--role", "analyst"]
+    made = subprocess.run(command, cwd=ROOT, env=demo.env, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     token_id, secret = token[4:20], token[21:]  # vnc_<16 hex>_<secret>
