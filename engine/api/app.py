@@ -137,7 +137,7 @@ def _install_errors(app: FastAPI) -> None:
 
 def create_app(store: GraphStore, settings: Settings) -> FastAPI:
     """The app over an open store; the caller owns the store and closes it."""
-    from engine.api.routes import admin, entities, flags, health, matches
+    from engine.api.routes import admin, alerts, entities, flags, health, matches
 
     registry = CollectorRegistry()
     ws = Workspace(
@@ -166,7 +166,7 @@ def create_app(store: GraphStore, settings: Settings) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    for module in (health, entities, flags, matches, admin):
+    for module in (health, entities, flags, matches, alerts, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -14,7 +14,8 @@ from engine.graph import workspace
 from engine.graph.store import GraphStore
 
 ACTIONS = ("search", "view_entity", "view_neighbourhood", "find_paths", "list_flags", "view_flag", "change_flag",
-           "judge_match", "list_matches", "view_audit", "create_token", "revoke_token", "list_tokens", "denied",
+           "judge_match", "list_matches",
+           "subscribe", "unsubscribe", "view_audit", "create_token", "revoke_token", "list_tokens", "denied",
            "export")
 
 

@@ -157,3 +157,19 @@ def test_read_only_queries_are_stopped_by_the_server(demo):
     with pytest.raises(QueryTimeout):
         demo.store.read("UNWIND range(1, 50000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n", None, 100)
     assert demo.store.read(workspace.PING.text, None, 1000) == [{"ok": 1}]
+
+
+def test_analysts_subscribe_to_flags(client, tokens):
+    wanted = {"patterns": ["P002"], "min_severity": "high", "kafka_topic": "alerts.workspace"}
+    assert client.post("/api/subscriptions", json=wanted, headers=bearer(tokens["journalist"])).status_code == 403
+    made = client.post("/api/subscriptions", json=wanted, headers=bearer(tokens["analyst"]))
+    assert made.status_code == 201, made.text
+    listed = client.get("/api/subscriptions", headers=bearer(tokens["journalist"])).json()["subscriptions"]
+    assert {"id": made.json()["id"], "entity_ids": [], **wanted} in listed
+    bad = client.post("/api/subscriptions", json={**wanted, "patterns": ["P999"]}, headers=bearer(tokens["analyst"]))
+    assert bad.status_code == 422 and "unknown pattern" in bad.json()["message"]
+    gone = client.delete(f"/api/subscriptions/{made.json()['id']}", headers=bearer(tokens["analyst"]))
+    assert gone.status_code == 200
+    assert made.json()["id"] not in {s["id"] for s in client.get(
+        "/api/subscriptions", headers=bearer(tokens["journalist"])).json()["subscriptions"]}
+    assert audit_events(client, tokens, action="subscribe")[0]["target"] == made.json()["id"]
