@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engine.api.cli import register as register_workspace
 from engine.settings import Settings, get_settings, redact
 
 app = typer.Typer(
@@ -380,24 +381,25 @@ def er_review(
 @app.command()
 def flag(
     flag_id: Annotated[str, typer.Argument(help="Flag id (see `vinculo flags`).")],
-    status_: Annotated[str, typer.Option("--status", help="new, confirmed or dismissed.")],
-    note: Annotated[str, typer.Option(help="Why (kept with the flag).")] = "",
+    status_: Annotated[str, typer.Option("--status", help="new, in_progress, confirmed or dismissed.")],
+    note: Annotated[str, typer.Option(help="Why (kept in the flag's history).")] = "",
+    author: Annotated[str, typer.Option(help="Who decides (kept in the flag's history).")] = "cli",
 ) -> None:
-    """Set a flag's review status."""
-    from engine.detection.runner import now
-    from engine.graph import cypher
+    """Set a flag's review status; the change is kept in the flag's history."""
+    from engine.api.cases import STATUSES, update_flag
+    from engine.api.graphview import NotFound
 
-    if status_ not in ("new", "confirmed", "dismissed"):
-        err.print("[red]--status must be new, confirmed or dismissed[/red]")
+    if status_ not in STATUSES:
+        err.print(f"[red]--status must be one of {', '.join(STATUSES)}[/red]")
         raise typer.Exit(2)
     store = _store()
     try:
-        found = store.run(cypher.SET_FLAG_STATUS, {"id": flag_id, "status": status_, "note": note, "at": now()})
+        update_flag(store, flag_id, by=author, status=status_, comment=note or None)
+    except NotFound as exc:
+        err.print(f"[red]no flag {flag_id}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         store.close()
-    if not found:
-        err.print(f"[red]no flag {flag_id}[/red]")
-        raise typer.Exit(1)
     console.print(f"{flag_id}: {status_}")
 
 
@@ -616,6 +618,8 @@ def alerts_unsubscribe(sub_id: Annotated[str, typer.Argument(help="Subscription 
         raise typer.Exit(1)
     console.print(f"unsubscribed {sub_id}")
 
+
+register_workspace(app)
 
 if __name__ == "__main__":
     app()

@@ -12,7 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.entity_resolution.text import fold
 from engine.graph.schema import schema
+
+SEARCH_TEXT = "search_text"  # the folded text of a node's searchable properties (schema.toml `search`)
+
+
+def search_fold(text: str) -> str:
+    """Text as the full-text indexes hold it: the resolver's folding, and "Ñ" read as "N" too
+    (people type "Pena" for "Peña"; the resolver's comparison still tells them apart when ranking)."""
+    return fold(text).replace("Ñ", "N")
 
 Scalar = str | int | float | bool
 PropValue = Scalar | list[str] | list[int] | list[float] | None
@@ -63,8 +72,12 @@ class GraphBatch:
         on_create: dict[str, PropInput] | None = None,
         **props: PropInput,
     ) -> str:
-        schema().label(label)
-        self.nodes.append(NodeUpsert(label, id, _clean(props), provenance, _clean(on_create or {})))
+        spec = schema().label(label)
+        clean = _clean(props)
+        text = [v for f in spec.search if isinstance(v := clean.get(f), str)]
+        if text:  # what the full-text indexes read: folded as the resolver folds (accents, case, punctuation)
+            clean[SEARCH_TEXT] = search_fold(" ".join(text))
+        self.nodes.append(NodeUpsert(label, id, clean, provenance, _clean(on_create or {})))
         return id
 
     def rel(
