@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.scenario import generate_scenario
 from engine.intake import SUFFIXES
 from engine.pipeline.facts import KeyLinker, record_to_graph
-from engine.scenario import generate_scenario
 from engine.sources import get_source
 from engine.sources.base import RecordContext, RecordSkipped, files_under
 from tests.conftest import shared
