@@ -229,10 +229,9 @@ class EntityLinker:
         last = self.marks["mentions"]
         offset = 0
         while True:
-            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "skip": offset, "limit": page})
+            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "me": "" if mine_too else self.worker,
+                                                             "skip": offset, "limit": page})
             for row in rows:
-                if row.get("by") == self.worker and not mine_too:
-                    continue
                 learnt += self._place(row)
                 last = max(last, str(row.get("at") or ""))
             offset += len(rows)
