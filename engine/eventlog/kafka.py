@@ -120,7 +120,7 @@ class LagProbe:
         # kafka-python's consumer waits 305 s for an answer by default: a broker frozen mid-call would hold the
         # worker's idle check that long
         self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="vinculo-lag",
-                                       request_timeout_ms=15000, api_version_auto_timeout_ms=10000)
+                                       request_timeout_ms=15000)
 
     def lagging(self) -> int:
         partitions = [
