@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 import types
 from collections.abc import Callable
@@ -34,7 +35,10 @@ from engine.sources import SOURCES
 log = logging.getLogger("vinculo.worker")
 T = TypeVar("T")
 MAX_BACKOFF = 10.0
-FETCH_MAX_WAIT_MS = 100  # how long a fetch may wait on the broker for records: a quiet stream's latency
+# How long a fetch may wait on the broker for records (a quiet stream's latency at each hop), and how long
+# a batch is gathered before it is handled: each costs a record up to that much at each of the two hops.
+FETCH_MAX_WAIT_MS = int(os.environ.get("VINCULO_FETCH_MAX_WAIT_MS", "100"))
+BATCH_WITHIN_SECONDS = float(os.environ.get("VINCULO_BATCH_WITHIN_MS", "50")) / 1000
 
 
 def _fetch_max_wait(ms: int) -> None:
@@ -97,7 +101,7 @@ def build_app(
     session_timeout: float = 10.0,
     linker: EntityLinker | None = None,
     on_arrival: bool = True,
-    within: float = 0.05,
+    within: float = BATCH_WITHIN_SECONDS,
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
     _fetch_max_wait(FETCH_MAX_WAIT_MS)
