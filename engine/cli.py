@@ -191,7 +191,7 @@ def worker(
     idle_seconds: Annotated[float, typer.Option(help="Quiet time that counts as drained.")] = 3.0,
 ) -> None:
     """Run the stream worker: raw topics → graph (+ dead letters), flags → alerts."""
-    from streams.worker import run_worker
+    from streams.worker import leave_stuck_threads, run_worker
 
     settings = _settings()
     activity = run_worker(
@@ -202,6 +202,7 @@ def worker(
         f"processed {activity.records} record(s): {activity.written} written, "
         f"{activity.dead} dead-lettered, {activity.skipped} skipped; {activity.alerts} alert(s) delivered"
     )
+    leave_stuck_threads()
 
 
 @app.command()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
+import threading
 import time
 
 from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
@@ -131,7 +134,51 @@ def run_worker(
     nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
     is in progress, and no input partition has a committed offset short of what the broker
     reports as its end (see :class:`LagProbe` for why that is necessary, not sufficient)."""
-    return asyncio.run(
-        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival,
-             catch_up_every)
-    )
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(
+            _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival,
+                 catch_up_every)
+        )
+    finally:
+        _close_loop(loop)
+
+
+def leave_stuck_threads(grace: float = 10.0) -> None:
+    """End the process now if threads the stream library started are still running ``grace`` seconds after
+    the worker finished (its offsets committed, its state saved, its store closed): the interpreter would
+    wait for them for ever. Called by the ``worker`` command once it has said what it did."""
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate()
+             if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if stuck:
+        log.warning("thread(s) %s still running after the worker finished; exiting without them", stuck)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop, grace: float = 10.0) -> None:
+    """What ``asyncio.run`` does on the way out, with a bound: a task left behind by the stream library that
+    ignores its cancellation (seen after a rebalance, waiting on the consumer's thread) must not keep a
+    worker that has finished its work, committed and saved its state from exiting."""
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        _, stuck = loop.run_until_complete(asyncio.wait(tasks, timeout=grace))
+        for task in stuck:
+            log.warning("task still running %.0f s after it was cancelled, left behind: %s", grace,
+                        task.get_coro())
+    try:
+        loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), grace))
+    except TimeoutError:
+        log.warning("asynchronous generators did not close within %.0f s", grace)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
