@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.cardinal import Settings, run_indicators
+from engine.detection.cardinal import Settings
+from engine.detection.cardinal.run import build_indicators, finalize, fold
 from engine.detection.context import DetectionContext
-from engine.graph import cypher
+from engine.graph.export import BulkReader
 from engine.graph.store import GraphStore
 
 
@@ -71,18 +72,20 @@ class P011:
         return ()  # runs on the whole dataset, see find_dataset
 
     def find_dataset(self, store: GraphStore, config: CardinalConfig) -> Iterable[Finding]:
+        """Cardinal over every release kept on a process, streamed from the store a page at a time into
+        Cardinal's fold: no more than a page of releases is held at once."""
         settings = Settings.from_path(Path(config.settings)) if config.settings else Settings.all_indicators()
-        releases, process_ids = [], {}
-        skip, page = 0, 5000
-        while True:
-            rows = store.run(cypher.PROCESS_RELEASES, {"skip": skip, "limit": page})
-            for row in rows:
-                release = json.loads(row["release"]) if isinstance(row["release"], str) else row["release"]
-                releases.append(release)
-                process_ids[release.get("ocid")] = row["id"]
-            skip += len(rows)
-            if len(rows) < page:
-                break
-        if not releases:
+        process_ids: dict[str, str] = {}
+
+        def releases() -> Iterator[Any]:
+            for process_id, text in BulkReader(store).releases():
+                release = json.loads(text) if isinstance(text, str) else text
+                if isinstance(release, dict):
+                    process_ids[release.get("ocid")] = process_id  # type: ignore[index]
+                yield release
+
+        indicators = build_indicators(settings)
+        accumulator = fold(releases(), settings, indicators)
+        if not process_ids:
             return ()
-        return list(cardinal_findings(run_indicators(releases, settings), process_ids, config.codes))
+        return list(cardinal_findings(finalize(accumulator, indicators), process_ids, config.codes))
