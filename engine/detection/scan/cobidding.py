@@ -82,6 +82,8 @@ def bidding(graph: CompactGraph, processes: np.ndarray) -> tuple[np.ndarray, np.
 
 def cobidding(processes: np.ndarray, companies: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The co-bidding graph: (a, b, processes they both tendered in), a < b, from sorted pairs."""
+    if not len(processes):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts = np.flatnonzero(np.concatenate([[True], processes[1:] != processes[:-1]]))
     sizes = np.diff(np.concatenate([starts, [len(processes)]]))
     left, right = [], []
@@ -90,9 +92,9 @@ def cobidding(processes: np.ndarray, companies: np.ndarray) -> tuple[np.ndarray,
         i, j = np.triu_indices(size, 1)
         left.append(companies[(first[:, None] + i[None, :]).ravel()])
         right.append(companies[(first[:, None] + j[None, :]).ravel()])
-    if not left:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     a, b = np.concatenate(left), np.concatenate(right)
+    if not len(a):
+        return a, b, np.zeros(0, np.int64)
     a, b = np.minimum(a, b), np.maximum(a, b)
     n = int(b.max()) + 1
     pairs, weight = np.unique(a * n + b, return_counts=True)
