@@ -304,6 +304,10 @@ class SyntheticGraph:
                                              rng.integers(0, n["Company"], len(ment))), to_person)
         self.arrays = out
         self.proc_body, self.contract_proc = proc_body, contract_proc
+        self.sup_company, self.sup_contract = sup_company, sup_contract
+        self.pair_company, self.pair_proc = pair_company, pair_proc
+        # contract amounts from a stream of their own: the planted ties above stay where they were
+        self.contract_amount = np.random.default_rng(SCALE_SEED + 1).integers(10_000, 50_000_000, n["Contract"])
         self._plant(sup_company, sup_contract)
 
     def _plant(self, sup_company: Any, sup_contract: Any) -> None:
@@ -333,6 +337,74 @@ class SyntheticGraph:
                 self.planted.append({"kind": kind, "official": o, "body": body, "supplier": company,
                                      "contract": contract})
 
+    # -- releases --------------------------------------------------------------------------------
+    def releases(self) -> Iterator[str]:
+        """An OCDS compiled release per process, as the OCDS source keeps it on the process (for
+        Cardinal): its buyer, its tenderers' bids (the graph's tenders; the winners bid too), its awards
+        and contracts (the graph's, with their amounts and dates). Shaped so that a few percent of
+        processes meet each of Cardinal's red flags: a single bidder, a short tender period, identical
+        or suspiciously close prices, a late bid that won, disqualified bids."""
+        np = self.np
+        base = date(2015, 1, 1)
+        rnd = random.Random(SCALE_SEED + 2)
+        n_proc = self.nodes["ContractingProcess"]
+        bidders: list[list[int]] = [[] for _ in range(n_proc)]
+        pairs = np.unique(np.stack([self.pair_proc, self.pair_company], axis=1), axis=0)
+        for proc, company in pairs.tolist():
+            bidders[proc].append(company)
+        contracts: list[list[int]] = [[] for _ in range(n_proc)]
+        for contract, proc in enumerate(self.contract_proc.tolist()):
+            contracts[proc].append(contract)
+        suppliers: dict[int, list[int]] = {}
+        for company, contract in zip(self.sup_company.tolist(), self.sup_contract.tolist(), strict=True):
+            suppliers.setdefault(contract, []).append(company)
+        co, body = self.PREFIX["Company"], self.PREFIX["PublicBody"]
+        for i in range(n_proc):
+            awarded = contracts[i]
+            day = min((int(self.contract_day[k]) for k in awarded), default=rnd.randrange(9 * 365)) - 30
+            short = rnd.random() < 0.04
+            period_start = base + timedelta(days=day - (3 if short else rnd.randint(15, 40)))
+            period_end = base + timedelta(days=day)
+            winners = [c for k in awarded for c in suppliers.get(k, [])]
+            tenderers = list(dict.fromkeys(bidders[i] + winners))
+            low = float(self.contract_amount[awarded[0]]) if awarded else float(rnd.randint(10_000, 5_000_000))
+            bids = []
+            for j, company in enumerate(tenderers):
+                won = company in winners
+                amount = low if company == winners[0] else round(low * rnd.uniform(1.02, 1.6), 2)
+                if not won and rnd.random() < 0.005:
+                    amount = low  # identical prices
+                late = won and rnd.random() < 0.02
+                bids.append({
+                    "id": f"{i}-{j}", "status": "disqualified" if not won and rnd.random() < 0.08 else "valid",
+                    "date": f"{base + timedelta(days=day + (2 if late else -rnd.randint(1, 10)))}T10:00:00Z",
+                    "tenderers": [{"id": f"{co}{company}"}],
+                    "value": {"amount": amount, "currency": "MXN"}})
+            method = rnd.choices(("open", "selective", "limited"), (0.6, 0.15, 0.25))[0]
+            release = {
+                "ocid": f"ocds-bench-{i}", "id": f"ocds-bench-{i}-compiled", "tag": ["compiled"],
+                "date": f"{period_end}T00:00:00Z", "initiationType": "tender",
+                "buyer": {"id": f"{body}{self.proc_body[i]}", "name": f"Institución {self.proc_body[i]}"},
+                "parties": [{"id": f"{body}{self.proc_body[i]}", "name": f"Institución {self.proc_body[i]}",
+                             "roles": ["buyer"]}]
+                + [{"id": f"{co}{c}", "name": f"Empresa {c} SA de CV",
+                    "roles": ["tenderer", "supplier"] if c in winners else ["tenderer"]} for c in tenderers],
+                "tender": {"id": f"T-{i}", "title": f"Procedimiento {i}", "status": "complete",
+                           "procurementMethod": method, "numberOfTenderers": len(tenderers),
+                           "tenderPeriod": {"startDate": f"{period_start}T09:00:00Z",
+                                            "endDate": f"{period_end}T18:00:00Z"}},
+                "bids": {"details": bids},
+                "awards": [{"id": f"A-{k}", "status": "active",
+                            "date": f"{base + timedelta(days=int(self.contract_day[k]))}T00:00:00Z",
+                            "suppliers": [{"id": f"{co}{c}"} for c in suppliers.get(k, [])],
+                            "value": {"amount": float(self.contract_amount[k]), "currency": "MXN"}} for k in awarded],
+                "contracts": [{"id": f"C-{k}", "awardID": f"A-{k}", "status": "active",
+                               "dateSigned": f"{base + timedelta(days=int(self.contract_day[k]))}T00:00:00Z",
+                               "value": {"amount": float(self.contract_amount[k]), "currency": "MXN"}}
+                              for k in awarded],
+            }
+            yield json.dumps(release, ensure_ascii=False, separators=(",", ":"))
+
     # -- rows ------------------------------------------------------------------------------------
     def node_batches(self, size: int) -> Iterator[Any]:
         from engine.graph.model import GraphBatch, Provenance
@@ -341,6 +413,7 @@ class SyntheticGraph:
         prov = Provenance("bench", "synthetic", "2024-06-01T00:00:00+00:00")
         base = date(2015, 1, 1)
         batch = GraphBatch()
+        releases = self.releases()
         for label, count in self.nodes.items():
             pre = self.PREFIX[label]
             for i in range(count):
@@ -352,9 +425,9 @@ class SyntheticGraph:
                 elif label == "PublicBody":
                     props = {"name": f"Institución {i}"}
                 elif label == "ContractingProcess":
-                    props = {"title": f"Procedimiento {i}", "ocid": f"ocds-bench-{i}"}
+                    props = {"title": f"Procedimiento {i}", "ocid": f"ocds-bench-{i}", "release": next(releases)}
                 elif label == "Contract":
-                    props = {"title": f"Contrato {i}", "amount": float(rng.randint(10_000, 50_000_000)),
+                    props = {"title": f"Contrato {i}", "amount": float(self.contract_amount[i]),
                              "currency": "MXN",
                              "date_signed": (base + timedelta(days=int(self.contract_day[i]))).isoformat()}
                 elif label == "Address":

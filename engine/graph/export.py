@@ -233,13 +233,11 @@ class BulkReader:
         ordered = sorted(keys)
         return [(ordered[i], ordered[min(i + self.page, len(ordered)) - 1]) for i in range(0, len(ordered), self.page)]
 
-    def rels(self, rel_type: str, source: str, pages: list[tuple[Any, Any]]) -> Iterator[dict[str, list[Any]]]:
+    def rel_page(self, rel_type: str, source: str, lo: Any, hi: Any) -> dict[str, list[Any]]:
         """Columns ``src``, ``dst`` (store keys) and :data:`REL_COLUMNS` of ``rel_type``, for the
-        relationships leaving the nodes of ``source`` in each of the key ranges ``pages``."""
-        statement = bulk_rels(rel_type, source, self.store.node_key)
+        relationships leaving the nodes of ``source`` whose keys lie in [lo, hi]."""
         typed = bool(REL_COLUMNS[rel_type])  # keys alone need no types from the store
-        for lo, hi in pages:
-            yield self.store.columns(statement, {"lo": lo, "hi": hi}, typed)
+        return self.store.columns(bulk_rels(rel_type, source, self.store.node_key), {"lo": lo, "hi": hi}, typed)
 
     def releases(self, page: int = 2000) -> Iterator[tuple[str, Any]]:
         """Every process that keeps its OCDS release, in id order, a page at a time: (process id, release)."""

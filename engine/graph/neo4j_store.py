@@ -122,9 +122,10 @@ def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
     from engine.graph.export import bulk_statements, export_statements
     from engine.graph.merge import merge_statements
+    from engine.graph.scanning import scanning_statements
 
     return (schema_statements() + cypher.portable_statements() + export_statements()
-            + bulk_statements(Neo4jStore.node_key) + merge_statements()
+            + bulk_statements(Neo4jStore.node_key) + scanning_statements() + merge_statements()
             + workspace.workspace_statements() + workspace_dialect_statements() + [CLEAR])
 
 

@@ -125,3 +125,72 @@ def to_batch(g: G) -> GraphBatch:
         batch.rel(data["type"], (labels[u], u), (labels[v], v), prov, rel_id=str(key),
                   **{k: val for k, val in data.items() if k != "type"})
     return batch
+
+
+def random_records(seed: int, g: G, count: int = 40, stamp: str = "2099-01-01T00:00:00.000+00:00") -> list[GraphBatch]:
+    """New records about the entities of ``g``, each written as the link stage writes one: its facts with
+    its provenance, and a mention (``written_at``) of each entity it names. New awards (a process, a
+    contract, tenderers), declarations of holdings (AGREGAR or BAJA), posts that end, sanctions, relatives,
+    addresses and interventions."""
+    rnd = random.Random(seed)
+    nodes = {label: sorted(n for n, d in g.g.nodes(data=True) if d["label"] == label)
+             for label in ("Person", "Company", "PublicBody", "Address", "ContractingProcess")}
+    posts = sorted((u, v, k, d) for u, v, k, d in g.g.edges(keys=True, data=True) if d["type"] == "HOLDS_POSITION")
+    batches = []
+    for i in range(count):
+        prov = Provenance("test-records", f"record-{seed}-{i}", "2024-06-01T00:00:00+00:00")
+        batch = GraphBatch()
+        named: list[tuple[str, str]] = []
+        kind = rnd.choice(["award", "award", "holding", "post", "sanction", "relative", "address", "intervention"])
+        if kind == "award":
+            buyer, supplier = rnd.choice(nodes["PublicBody"]), rnd.choice(nodes["Company"])
+            process, contract = f"new-process-{seed}-{i}", f"new-contract-{seed}-{i}"
+            batch.node("ContractingProcess", process, prov, title=f"Nuevo {i}")
+            batch.node("Contract", contract, prov, title=f"Contrato nuevo {i}", date_signed=_day(rnd), currency="MXN",
+                       amount=rnd.choice([90_000.0, 2_000_000.0]))
+            batch.rel("BUYER_OF", ("PublicBody", buyer), ("ContractingProcess", process), prov, role="buyer")
+            batch.rel("AWARDED", ("ContractingProcess", process), ("Contract", contract), prov)
+            batch.rel("SUPPLIES", ("Company", supplier), ("Contract", contract), prov)
+            named += [("PublicBody", buyer), ("Company", supplier)]
+            for bidder in {supplier, *rnd.sample(nodes["Company"], rnd.randint(0, 3))}:
+                batch.rel("TENDERED", ("Company", bidder), ("ContractingProcess", process), prov)
+                named.append(("Company", bidder))
+        elif kind == "holding":
+            holder, company = rnd.choice(nodes["Person"]), rnd.choice(nodes["Company"])
+            day = _day(rnd)
+            batch.rel("OWNS", ("Person", holder), ("Company", company), prov,
+                      rel_id=f"OWNS:{holder}->{company}#s1:{day}", share=rnd.choice([20, 60]), declared_on=day,
+                      operation=rnd.choice(["AGREGAR", "BAJA"]))
+            named += [("Person", holder), ("Company", company)]
+        elif kind == "post" and posts:
+            official, body, key, data = rnd.choice(posts)
+            props = {k: v for k, v in data.items() if k != "type" and v is not None}
+            props["end"] = _day(rnd)
+            batch.rel("HOLDS_POSITION", ("Person", official), ("PublicBody", body), prov, rel_id=str(key), **props)
+            named += [("Person", official)]
+        elif kind == "sanction":
+            target = rnd.choice(nodes["Company"] + nodes["Person"])
+            label = "Company" if target in nodes["Company"] else "Person"
+            start = _day(rnd)
+            batch.node("Sanction", f"new-sanction-{seed}-{i}", prov, program="PDN-S3", type="Inhabilitación",
+                       start=start, end=str(int(start[:4]) + 2) + start[4:], authority="SFP")
+            batch.rel("SANCTIONED", ("Sanction", f"new-sanction-{seed}-{i}"), (label, target), prov)
+            named += [(label, target)]
+        elif kind == "relative":
+            a, b = rnd.sample(nodes["Person"], 2)
+            batch.rel("FAMILY_OF", ("Person", a), ("Person", b), prov, relation="spouse")
+            named += [("Person", a), ("Person", b)]
+        elif kind == "address":
+            company, address = rnd.choice(nodes["Company"]), rnd.choice(nodes["Address"])
+            batch.rel("LOCATED_AT", ("Company", company), ("Address", address), prov)
+            named += [("Company", company)]
+        else:
+            official, process = rnd.choice(nodes["Person"]), rnd.choice(nodes["ContractingProcess"])
+            batch.rel("INTERVENED_IN", ("Person", official), ("ContractingProcess", process), prov, role="evaluadora")
+            named += [("Person", official)]
+        for j, (label, entity) in enumerate(named):
+            mention = f"mention:{prov.record_id}:{j}"
+            batch.node("Mention", mention, prov, name=entity, written_at=stamp)
+            batch.rel("RESOLVED_TO", ("Mention", mention), (label, entity), prov, rel_id=f"RESOLVED_TO:{mention}")
+        batches.append(batch)
+    return batches

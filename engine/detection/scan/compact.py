@@ -19,10 +19,12 @@ import bisect
 import gc
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -33,6 +35,7 @@ from engine.graph.store import GraphStore
 
 log = logging.getLogger(__name__)
 LABELS = tuple(NODE_COLUMNS)
+T = TypeVar("T")
 
 
 @dataclass
@@ -84,29 +87,28 @@ class CompactGraph:
     def read(cls, store: GraphStore, page: int = 50_000) -> CompactGraph:
         """What detection needs of the whole graph, read once: a statement per label, and per
         relationship type and source label a statement per ``page`` source nodes."""
-        with _no_cycles():
+        with no_cycles():
             return cls._read(store, page)
 
     @classmethod
     def _read(cls, store: GraphStore, page: int) -> CompactGraph:
         started = time.perf_counter()
         reader = BulkReader(store, page)
-        raw = {label: reader.nodes(label) for label in LABELS}
+        raw = dict(zip(LABELS, _ahead(reader.nodes, [(label,) for label in LABELS]), strict=True))
         graph, node_of_key = cls._numbered(raw)
         pages = {label: reader.pages(raw[label]["key"]) for label in LABELS}
         del raw
+        calls = [(rel_type, source, lo, hi) for rel_type in DETECTION_RELS
+                 for source in schema().relationships[rel_type].sources if source in NODE_COLUMNS
+                 for lo, hi in pages[source]]
         parts: dict[str, list[tuple[np.ndarray, np.ndarray, dict[str, list[Any]]]]] = {}
-        for rel_type in DETECTION_RELS:
-            for source in schema().relationships[rel_type].sources:
-                if source not in NODE_COLUMNS:
-                    continue
-                for page_columns in reader.rels(rel_type, source, pages[source]):
-                    src = node_of_key(page_columns.get("src", []))
-                    dst = node_of_key(page_columns.get("dst", []))
-                    keep = (src >= 0) & (dst >= 0)
-                    chosen = np.flatnonzero(keep).tolist()
-                    columns = {c: [page_columns[c][i] for i in chosen] for c in REL_COLUMNS[rel_type]}
-                    parts.setdefault(rel_type, []).append((src[keep], dst[keep], columns))
+        for (rel_type, *_), page_columns in zip(calls, _ahead(reader.rel_page, calls), strict=True):
+            src = node_of_key(page_columns.get("src", []))
+            dst = node_of_key(page_columns.get("dst", []))
+            keep = (src >= 0) & (dst >= 0)
+            chosen = np.flatnonzero(keep).tolist()
+            columns = {c: [page_columns[c][i] for i in chosen] for c in REL_COLUMNS[rel_type]}
+            parts.setdefault(rel_type, []).append((src[keep], dst[keep], columns))
         graph._set_relationships({t: _concat(t, parts.get(t, [])) for t in DETECTION_RELS})
         log.info("read %d nodes and %d relationships in %.1f s", len(graph),
                  sum(len(r) for r in graph.rels.values()), time.perf_counter() - started)
@@ -246,16 +248,18 @@ class CompactGraph:
         return order.astype(np.int64)
 
     # -- refresh ---------------------------------------------------------------------------------
-    def add_nodes(self, nodes: list[tuple[str, str, dict[str, Any]]]) -> None:
-        """New nodes (id, label, columns), numbered after the others and ranked among them by id."""
+    def add_nodes(self, nodes: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+        """New nodes (id, label, columns), numbered after the others and ranked among them by id; their
+        numbers. (Relationships to them come with :meth:`update_relationships`.)"""
         fresh = [(i, label, cols) for i, label, cols in nodes if i not in self.index and label in NODE_COLUMNS]
         if not fresh:
-            return
-        grown = len(self.ids) + len(fresh)
+            return []
+        before = len(self.ids)
+        grown = before + len(fresh)
         codes = np.empty(grown, dtype=np.int8)
-        codes[:len(self.ids)] = self.label_codes
+        codes[:before] = self.label_codes
         rows = np.empty(grown, dtype=np.int64)
-        rows[:len(self.ids)] = self.rows
+        rows[:before] = self.rows
         gaps: set[int] = set()
         for node_id, label, columns in fresh:
             number = len(self.ids)
@@ -271,37 +275,44 @@ class CompactGraph:
             gaps.add(gap)
         self.label_codes, self.rows = codes, rows
         rank = np.empty(grown, dtype=np.float64)
-        rank[:len(self.rank)] = self.rank
+        rank[:before] = self.rank
         for gap in gaps:  # between the build-time ids gap-1 and gap, in id order
             inside = self._added[gap]
             for j, node_id in enumerate(inside):
                 rank[self.index[node_id]] = gap - 1 + (j + 1) / (len(inside) + 1)
         self.rank = rank
-        for rel in self.rels.values():
-            self._index(rel)
+        for rel in self.rels.values():  # no relationship reaches the new nodes yet: the indexes only grow
+            grow = np.full(grown - before, rel.out_start[-1], dtype=np.int64)
+            rel.out_start = np.concatenate([rel.out_start, grow])
+            rel.in_start = np.concatenate([rel.in_start, grow])
         self.cache.clear()
+        return list(range(before, grown))
 
-    def set_columns(self, node_id: str, columns: dict[str, Any]) -> None:
-        node = self.index[node_id]
+    def set_columns(self, node: int, columns: dict[str, Any]) -> bool:
+        """Replace a node's columns; whether any changed."""
         table = self.tables[self.label(node)]
+        row = self.rows[node]
+        changed = False
         for name, column in table.items():
-            column[self.rows[node]] = columns.get(name)
-        self.cache.clear()
+            value = columns.get(name)
+            if column[row] != value or type(column[row]) is not type(value):
+                column[row] = value
+                changed = True
+        if changed:
+            self.cache.clear()
+        return changed
 
-    def replace_relationships(self, nodes: set[int], fresh: dict[str, list[tuple[int, int, dict[str, Any]]]]) -> None:
-        """Drop every relationship touching ``nodes``, add ``fresh`` (type -> (src, dst, columns)),
-        and index again."""
-        mark = np.zeros(len(self.ids), dtype=bool)
-        mark[list(nodes)] = True
-        for rel_type, rel in self.rels.items():
-            keep = np.flatnonzero(~(mark[rel.src] | mark[rel.dst]))
-            added = fresh.get(rel_type, [])
-            columns = {c: [v[i] for i in keep.tolist()] + [cols.get(c) for _, _, cols in added]
-                       for c, v in rel.columns.items()}
-            src = np.concatenate([rel.src[keep], np.asarray([s for s, _, _ in added], dtype=np.int64)])
-            dst = np.concatenate([rel.dst[keep], np.asarray([d for _, d, _ in added], dtype=np.int64)])
-            self.rels[rel_type] = replaced = Relationships(rel_type, src, dst, columns)
-            self._index(replaced)
+    def update_relationships(self, rel_type: str, drop: np.ndarray,
+                             add: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """Drop the relationships of ``rel_type`` marked in ``drop``, add ``add`` (src, dst, columns), index."""
+        rel = self.rels[rel_type]
+        keep = np.flatnonzero(~drop)
+        columns = {c: [v[i] for i in keep.tolist()] + [cols.get(c) for _, _, cols in add]
+                   for c, v in rel.columns.items()}
+        src = np.concatenate([rel.src[keep], np.asarray([s for s, _, _ in add], dtype=np.int64)])
+        dst = np.concatenate([rel.dst[keep], np.asarray([d for _, d, _ in add], dtype=np.int64)])
+        self.rels[rel_type] = replaced = Relationships(rel_type, src, dst, columns)
+        self._index(replaced)
         self.cache.clear()
 
     # -- the reference ------------------------------------------------------------------------------
@@ -321,10 +332,24 @@ class CompactGraph:
         return g
 
 
+def _ahead(fetch: Callable[..., T], calls: list[tuple[Any, ...]], depth: int = 2) -> Iterator[T]:
+    """``fetch(*call)`` for each call, in order, ``depth`` of them under way at once: while one reply is
+    parsed (holding the interpreter), the store computes the next (a socket read releases it)."""
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bulk-read") as pool:
+        pending: deque[Future[T]] = deque()
+        for call in calls:
+            pending.append(pool.submit(fetch, *call))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 @contextmanager
-def _no_cycles() -> Iterator[None]:
-    """Millions of small lists and no reference cycles: the cyclic collector would only re-scan them
-    (it doubled the time of a bulk read)."""
+def no_cycles() -> Iterator[None]:
+    """Millions of small lists and no reference cycles: the cyclic collector would only re-scan them,
+    and the arrays' millions of strings each time (it doubled a bulk read, and made a list of the
+    co-bidding graph's edges for igraph take 8 s instead of 1)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from engine.detection.base import Finding, Pattern
 from engine.detection.registry import default_configs, get_patterns
 from engine.detection.scan.cobidding import rings
-from engine.detection.scan.compact import CompactGraph
+from engine.detection.scan.compact import CompactGraph, no_cycles
 from engine.detection.scan.context import CompactContext
 from engine.detection.scan.roots import ROOTS, Roots
 from engine.graph.store import GraphStore
@@ -64,6 +64,13 @@ def run_patterns(graph: CompactGraph, store: GraphStore, codes: list[str] | None
                  shard: tuple[int, int] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Finding], dict[str, Any]]:
     """Every enabled pattern over ``graph``: the findings by flag id, and per pattern its count and seconds."""
+    with no_cycles():
+        return _run_patterns(graph, store, codes, stamp, shard, progress)
+
+
+def _run_patterns(graph: CompactGraph, store: GraphStore, codes: list[str] | None, stamp: str,
+                  shard: tuple[int, int] | None,
+                  progress: Callable[[int, int], None] | None) -> tuple[dict[str, Finding], dict[str, Any]]:
     found: dict[str, Finding] = {}
     stats: dict[str, Any] = {}
     configs = default_configs()
