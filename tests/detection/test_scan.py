@@ -9,11 +9,13 @@ import pytest
 from engine.detection.context import DetectionContext
 from engine.detection.registry import PATTERNS, default_configs
 from engine.detection.runner import reference_scan, scan
+from engine.detection.scan.changes import changed_entities
 from engine.detection.scan.compact import CompactGraph
 from engine.detection.scan.context import CompactContext
 from engine.detection.scan.incremental import Scanner, moment
 from engine.detection.scan.roots import ROOTS
 from engine.graph.cypher import Statement
+from engine.graph.merge import merge_into
 from engine.graph.store import open_store
 from engine.runtime.embedded import EmbeddedServices
 from tests.detection.random_graphs import random_graph, random_records, to_batch
@@ -142,8 +144,8 @@ def test_a_full_scan_flags_what_the_partitioned_networkx_scan_flagged(graph_stor
 @pytest.mark.parametrize("seed", range(1, 9))
 def test_an_incremental_scan_leaves_the_flags_a_full_scan_would(graph_store, seed):
     """After new records (awards, holdings declared or given up, posts that end, sanctions, relatives,
-    addresses, interventions): the flags an incremental scan leaves are those a full scan of the new graph
-    finds, to the word, withdrawn ones included."""
+    addresses, interventions) and a merge (from ``graph.changes``): the flags an incremental scan leaves
+    are those a full scan of the new graph finds, to the word, withdrawn ones included."""
     codes = [c for c in PATTERNS if c not in ("P010", "P011")]  # they wait for the full sweep
     graph_store.clear()
     graph_store.ensure_schema()
@@ -153,7 +155,10 @@ def test_an_incremental_scan_leaves_the_flags_a_full_scan_would(graph_store, see
     scanner.full()
     for batch in random_records(seed, g, count=80, stamp=moment()):
         graph_store.write(batch)
-    report = scanner.incremental()
+    absorbed, survivor = f"company{seed}", f"company{seed + 10}"  # two companies that were one: a merge
+    merge_into(graph_store, "Company", absorbed, survivor)
+    message = {"type": "entities_merged", "entity_id": survivor, "merged_entity_id": absorbed, "label": "Company"}
+    report = scanner.incremental(changed_entities(message, lambda _: None))
     after_incremental = _flags(graph_store)
     assert report.timings["changed"]["relationships"] > 0
     Scanner(graph_store, codes).full()
