@@ -44,21 +44,31 @@ class CardinalConfig(PatternConfig):
     codes: list[str] = []
 
 
-def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], codes: list[str]) -> Iterator[Finding]:
-    """Cardinal's output as findings: one per flagged process, naming every indicator."""
+def release_tenderers(release: Any) -> frozenset[str]:
+    """The ids of a release's tenderers, as Cardinal names them (its bids' tenderers)."""
+    details = ((release.get("bids") or {}).get("details") if isinstance(release, dict) else None) or []
+    return frozenset(t["id"] for bid in details if isinstance(bid, dict) and isinstance(bid.get("tenderers"), list)
+                     for t in bid["tenderers"] if isinstance(t, dict) and isinstance(t.get("id"), str))
+
+
+def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], codes: list[str],
+                      tenderers_of: dict[str, frozenset[str]]) -> Iterator[Finding]:
+    """Cardinal's output as findings: one per flagged process, naming every indicator, and which of the
+    process's own tenderers Cardinal flagged too (``tenderers_of``: ocid -> its tenderers' ids)."""
     tenderers = results.get("Tenderer", {})
     for ocid, flagged in sorted(results.get("OCID", {}).items()):
         hits = {code: value for code, value in flagged.items() if not codes or code in codes}
         if not hits or ocid not in process_ids:
             continue
         named = ", ".join(f"{code} ({value:g})" for code, value in sorted(hits.items()))
+        own = sorted(t for t in tenderers_of.get(ocid, ()) if t in tenderers and set(tenderers[t]) & set(hits))
         yield Finding(
             pattern=P011.code, key=(process_ids[ocid],), title=P011.title, severity="medium",
             score=round(min(0.5 + 0.1 * (len(hits) - 1), 0.9), 3),
             sentence=f"Process {ocid} is flagged by Cardinal's procurement red-flag indicators: {named}.",
             entities=[EntityRef("ContractingProcess", process_ids[ocid], "process")],
             evidence={"path": [process_ids[ocid]], "ocid": ocid, "indicators": hits,
-                      "tenderers_flagged": {t: v for t, v in tenderers.items() if set(v) & set(hits)}},
+                      "tenderers_flagged": {t: tenderers[t] for t in own}},
         )
 
 
@@ -76,16 +86,18 @@ class P011:
         Cardinal's fold: no more than a page of releases is held at once."""
         settings = Settings.from_path(Path(config.settings)) if config.settings else Settings.all_indicators()
         process_ids: dict[str, str] = {}
+        tenderers_of: dict[str, frozenset[str]] = {}
 
         def releases() -> Iterator[Any]:
             for process_id, text in BulkReader(store).releases():
                 release = json.loads(text) if isinstance(text, str) else text
                 if isinstance(release, dict):
                     process_ids[release.get("ocid")] = process_id  # type: ignore[index]
+                    tenderers_of[release.get("ocid")] = release_tenderers(release)  # type: ignore[index]
                 yield release
 
         indicators = build_indicators(settings)
         accumulator = fold(releases(), settings, indicators)
         if not process_ids:
             return ()
-        return list(cardinal_findings(finalize(accumulator, indicators), process_ids, config.codes))
+        return list(cardinal_findings(finalize(accumulator, indicators), process_ids, config.codes, tenderers_of))

@@ -20,7 +20,11 @@ from engine.detection.scan.roots import ROOTS, Roots
 from engine.graph.store import GraphStore
 
 log = logging.getLogger(__name__)
-WHOLE_GRAPH = ("P010",)  # patterns computed once on the whole graph (a shard of a distributed scan: shard 0)
+WHOLE_GRAPH = ("P010",)  # patterns computed partition by partition over the arrays, not from roots
+# Shards of a distributed scan split a pattern's roots; these are done whole by shard 0: P010 (a ring met in
+# two partitions is one flag, and the last partition's evidence is the one kept), P001 (two listings of one
+# supplier give one flag per contract, the last listing's), and patterns without a join.
+UNSHARDED = ("P001", "P010")
 FLAG_BATCH = 2000
 
 
@@ -46,13 +50,13 @@ def findings(graph: CompactGraph, store: GraphStore, pattern: Pattern, config: A
              shard: tuple[int, int] | None = None, roots: Roots | None = None) -> list[Finding]:
     """What ``pattern`` finds over the whole graph (or one shard of its roots, or the given roots)."""
     ctx = CompactContext(graph, stamp)
-    if pattern.code in WHOLE_GRAPH:
-        if shard is not None and shard[0] != 0:
+    if shard is not None and (pattern.code in UNSHARDED or pattern.code not in ROOTS):
+        if shard[0] != 0:
             return []
+        shard = None  # the whole pattern, in shard 0
+    if pattern.code in WHOLE_GRAPH:
         return list(rings(graph, ctx, config))
     if getattr(pattern, "scope", "partition") == "dataset":
-        if shard is not None and shard[0] != 0:
-            return []
         return list(pattern.find_dataset(store, config))  # type: ignore[attr-defined]
     if roots is None:
         roots = pattern_roots(graph, pattern, config, shard)

@@ -64,6 +64,12 @@ class Scanner:
         self.graph: CompactGraph | None = None
         self.since: str | None = None  # mentions written at or after it are not in the arrays yet
 
+    def label_of(self, node_id: str) -> str | None:
+        """The label of a node the arrays hold (None: not there)."""
+        if self.graph is None or node_id not in self.graph.index:
+            return None
+        return self.graph.label(self.graph.index[node_id])
+
     def full(self, progress: Callable[[int, int], None] | None = None) -> DetectionReport:
         """A full sweep: the graph read again, every pattern, every flag settled."""
         started = time.perf_counter()
