@@ -68,5 +68,5 @@ def test_kind_through_the_stream(kind, scenario, stack, store):
     assert keyed <= ids
     mentions = store.read("MATCH (m:Mention) RETURN count(m) AS n")[0]["n"]
     assert mentions > 0 and records > 0
-    process(stack)  # replaying nothing new changes nothing
+    process(stack)  # a second run finds nothing new to read: it writes nothing
     assert rel_counts(store) == got
