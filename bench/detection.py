@@ -307,6 +307,10 @@ class SyntheticGraph:
                                              rng.integers(0, n["Company"], len(ment))), to_person)
         self.arrays = out
         self.proc_body, self.contract_proc = proc_body, contract_proc
+        self.sup_company, self.sup_contract = sup_company, sup_contract
+        self.pair_company, self.pair_proc = pair_company, pair_proc
+        # contract amounts from a stream of their own: the planted ties above stay where they were
+        self.contract_amount = np.random.default_rng(SCALE_SEED + 1).integers(10_000, 50_000_000, n["Contract"])
         self._plant(sup_company, sup_contract)
 
     def _plant(self, sup_company: Any, sup_contract: Any) -> None:
@@ -336,6 +340,74 @@ class SyntheticGraph:
                 self.planted.append({"kind": kind, "official": o, "body": body, "supplier": company,
                                      "contract": contract})
 
+    # -- releases --------------------------------------------------------------------------------
+    def releases(self) -> Iterator[str]:
+        """An OCDS compiled release per process, as the OCDS source keeps it on the process (for
+        Cardinal): its buyer, its tenderers' bids (the graph's tenders; the winners bid too), its awards
+        and contracts (the graph's, with their amounts and dates). Shaped so that a few percent of
+        processes meet each of Cardinal's red flags: a single bidder, a short tender period, identical
+        or suspiciously close prices, a late bid that won, disqualified bids."""
+        np = self.np
+        base = date(2015, 1, 1)
+        rnd = random.Random(SCALE_SEED + 2)
+        n_proc = self.nodes["ContractingProcess"]
+        bidders: list[list[int]] = [[] for _ in range(n_proc)]
+        pairs = np.unique(np.stack([self.pair_proc, self.pair_company], axis=1), axis=0)
+        for proc, company in pairs.tolist():
+            bidders[proc].append(company)
+        contracts: list[list[int]] = [[] for _ in range(n_proc)]
+        for contract, proc in enumerate(self.contract_proc.tolist()):
+            contracts[proc].append(contract)
+        suppliers: dict[int, list[int]] = {}
+        for company, contract in zip(self.sup_company.tolist(), self.sup_contract.tolist(), strict=True):
+            suppliers.setdefault(contract, []).append(company)
+        co, body = self.PREFIX["Company"], self.PREFIX["PublicBody"]
+        for i in range(n_proc):
+            awarded = contracts[i]
+            day = min((int(self.contract_day[k]) for k in awarded), default=rnd.randrange(9 * 365)) - 30
+            short = rnd.random() < 0.04
+            period_start = base + timedelta(days=day - (3 if short else rnd.randint(15, 40)))
+            period_end = base + timedelta(days=day)
+            winners = [c for k in awarded for c in suppliers.get(k, [])]
+            tenderers = list(dict.fromkeys(bidders[i] + winners))
+            low = float(self.contract_amount[awarded[0]]) if awarded else float(rnd.randint(10_000, 5_000_000))
+            bids = []
+            for j, company in enumerate(tenderers):
+                won = company in winners
+                amount = low if company == winners[0] else round(low * rnd.uniform(1.02, 1.6), 2)
+                if not won and rnd.random() < 0.005:
+                    amount = low  # identical prices
+                late = won and rnd.random() < 0.02
+                bids.append({
+                    "id": f"{i}-{j}", "status": "disqualified" if not won and rnd.random() < 0.08 else "valid",
+                    "date": f"{base + timedelta(days=day + (2 if late else -rnd.randint(1, 10)))}T10:00:00Z",
+                    "tenderers": [{"id": f"{co}{company}"}],
+                    "value": {"amount": amount, "currency": "MXN"}})
+            method = rnd.choices(("open", "selective", "limited"), (0.6, 0.15, 0.25))[0]
+            release = {
+                "ocid": f"ocds-bench-{i}", "id": f"ocds-bench-{i}-compiled", "tag": ["compiled"],
+                "date": f"{period_end}T00:00:00Z", "initiationType": "tender",
+                "buyer": {"id": f"{body}{self.proc_body[i]}", "name": f"Institución {self.proc_body[i]}"},
+                "parties": [{"id": f"{body}{self.proc_body[i]}", "name": f"Institución {self.proc_body[i]}",
+                             "roles": ["buyer"]}]
+                + [{"id": f"{co}{c}", "name": f"Empresa {c} SA de CV",
+                    "roles": ["tenderer", "supplier"] if c in winners else ["tenderer"]} for c in tenderers],
+                "tender": {"id": f"T-{i}", "title": f"Procedimiento {i}", "status": "complete",
+                           "procurementMethod": method, "numberOfTenderers": len(tenderers),
+                           "tenderPeriod": {"startDate": f"{period_start}T09:00:00Z",
+                                            "endDate": f"{period_end}T18:00:00Z"}},
+                "bids": {"details": bids},
+                "awards": [{"id": f"A-{k}", "status": "active",
+                            "date": f"{base + timedelta(days=int(self.contract_day[k]))}T00:00:00Z",
+                            "suppliers": [{"id": f"{co}{c}"} for c in suppliers.get(k, [])],
+                            "value": {"amount": float(self.contract_amount[k]), "currency": "MXN"}} for k in awarded],
+                "contracts": [{"id": f"C-{k}", "awardID": f"A-{k}", "status": "active",
+                               "dateSigned": f"{base + timedelta(days=int(self.contract_day[k]))}T00:00:00Z",
+                               "value": {"amount": float(self.contract_amount[k]), "currency": "MXN"}}
+                              for k in awarded],
+            }
+            yield json.dumps(release, ensure_ascii=False, separators=(",", ":"))
+
     # -- rows ------------------------------------------------------------------------------------
     def node_batches(self, size: int) -> Iterator[Any]:
         from engine.graph.model import GraphBatch, Provenance
@@ -344,6 +416,7 @@ class SyntheticGraph:
         prov = Provenance("bench", "synthetic", "2024-06-01T00:00:00+00:00")
         base = date(2015, 1, 1)
         batch = GraphBatch()
+        releases = self.releases()
         for label, count in self.nodes.items():
             pre = self.PREFIX[label]
             for i in range(count):
@@ -355,9 +428,9 @@ class SyntheticGraph:
                 elif label == "PublicBody":
                     props = {"name": f"Institución {i}"}
                 elif label == "ContractingProcess":
-                    props = {"title": f"Procedimiento {i}", "ocid": f"ocds-bench-{i}"}
+                    props = {"title": f"Procedimiento {i}", "ocid": f"ocds-bench-{i}", "release": next(releases)}
                 elif label == "Contract":
-                    props = {"title": f"Contrato {i}", "amount": float(rng.randint(10_000, 50_000_000)),
+                    props = {"title": f"Contrato {i}", "amount": float(self.contract_amount[i]),
                              "currency": "MXN",
                              "date_signed": (base + timedelta(days=int(self.contract_day[i]))).isoformat()}
                 elif label == "Address":
@@ -513,25 +586,14 @@ def load_synthetic(store: Any, graph: SyntheticGraph, batch_rows: int) -> dict[s
 
 
 def _scan_child() -> None:
-    """In its own process: a full scan of the graph named by the environment; JSON on stdout."""
-    from engine.detection.runner import scan
-    from engine.graph.export import Exporter
+    """In its own process: a full scan of the graph named by the environment, then an incremental scan after
+    :data:`INCREMENTAL_RECORDS` new records; JSON on stdout."""
+    from engine.detection.scan.incremental import Scanner, moment
     from engine.graph.store import open_store
 
     store = open_store(os.environ["VINCULO_GRAPH_URI"], None, os.environ.get("VINCULO_GRAPH_PASSWORD"))
     started = time.perf_counter()
     last: dict[str, Any] = {}
-    original = Exporter.neighbourhood
-
-    def timed_neighbourhood(self: Any, seeds: Any, k: int = 3) -> Any:
-        """The engine's export, timed: how much of a partition is export, how much patterns."""
-        t = time.perf_counter()
-        graph = original(self, seeds, k)
-        last.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
-                    export_seconds=round(time.perf_counter() - t, 2), exported_at=time.perf_counter())
-        return graph
-
-    Exporter.neighbourhood = timed_neighbourhood  # type: ignore[method-assign]
 
     def progress(done: int, total: int) -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -542,22 +604,69 @@ def _scan_child() -> None:
                 "patterns_and_flag_write_seconds": round(now - last.get("exported_at", now), 2)}
         print("\n@progress " + json.dumps(line), file=sys.stderr, flush=True)
 
+    incremental: dict[str, Any] = {}
     try:
-        report = scan(store, progress=progress)
+        scanner = Scanner(store)
+        report = scanner.full(progress=progress)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        if INCREMENTAL_RECORDS:
+            factor = float(os.environ.get("VINCULO_BENCH_FACTOR", "1"))
+            t = time.perf_counter()
+            for batch in new_records(INCREMENTAL_RECORDS, factor, moment()):
+                store.write(batch)
+            written = time.perf_counter() - t
+            inc = scanner.incremental()
+            incremental = {"records": INCREMENTAL_RECORDS, "write_seconds": round(written, 2),
+                           "seconds": round(inc.seconds, 2), "findings": inc.findings, "withdrawn": inc.withdrawn,
+                           "timings": inc.timings,
+                           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     finally:
         store.close()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "seconds": round(report.seconds, 2), "partitions": report.partitions,
         "largest_partition_nodes": report.largest_partition, "findings": report.findings,
         "flags": len(report.flags), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "cpu_user_seconds": round(usage.ru_utime, 1), "cpu_system_seconds": round(usage.ru_stime, 1),
-    }))
+        "timings": report.timings, "incremental": incremental,
+    }, default=str))
 
 
-def _run_scan_process(ep: Any, services: Any, timeout: float) -> dict[str, Any]:
+INCREMENTAL_RECORDS = int(os.environ.get("VINCULO_BENCH_INCREMENTAL_RECORDS", "1000"))
+
+
+def new_records(count: int, factor: float, stamp: str) -> Iterator[Any]:
+    """``count`` new OCDS-like records about the scale graph's bodies and companies, each written as the link
+    stage writes one: a procedure of an existing buyer, its contract, the supplier and two more bidders, and a
+    mention (``written_at``) of each entity it names."""
+    from engine.graph.model import GraphBatch, Provenance
+
+    rnd = random.Random(SCALE_SEED + 3)
+    nodes = _scaled(NODES, factor)
+    pre = SyntheticGraph.PREFIX
+    for i in range(count):
+        prov = Provenance("bench-incremental", f"record-{i}", "2025-01-01T00:00:00+00:00")
+        batch = GraphBatch()
+        body = pre["PublicBody"] + str(rnd.randrange(nodes["PublicBody"]))
+        companies = [pre["Company"] + str(c) for c in rnd.sample(range(nodes["Company"]), 3)]
+        process, contract = f"bench:new-process:{i}", f"bench:new-contract:{i}"
+        batch.node("ContractingProcess", process, prov, title=f"Nuevo {i}", ocid=f"ocds-bench-new-{i}")
+        batch.node("Contract", contract, prov, title=f"Contrato nuevo {i}",
+                   amount=float(rnd.randint(10_000, 5_000_000)), currency="MXN", date_signed="2024-12-01")
+        batch.rel("BUYER_OF", ("PublicBody", body), ("ContractingProcess", process), prov, role="buyer")
+        batch.rel("AWARDED", ("ContractingProcess", process), ("Contract", contract), prov)
+        batch.rel("SUPPLIES", ("Company", companies[0]), ("Contract", contract), prov)
+        for c in companies:
+            batch.rel("TENDERED", ("Company", c), ("ContractingProcess", process), prov)
+        for j, (label, entity) in enumerate([("PublicBody", body), *(("Company", c) for c in companies)]):
+            mention = f"bench:new-mention:{i}:{j}"
+            batch.node("Mention", mention, prov, name=entity, written_at=stamp)
+            batch.rel("RESOLVED_TO", ("Mention", mention), (label, entity), prov, rel_id=f"RESOLVED_TO:{mention}")
+        yield batch
+
+
+def _run_scan_process(ep: Any, services: Any, timeout: float, factor: float = 1.0) -> dict[str, Any]:
     env = {**os.environ, "VINCULO_GRAPH_URI": ep.graph_uri, "VINCULO_GRAPH_PASSWORD": ep.graph_password or "",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "VINCULO_BENCH_FACTOR": str(factor)}
     cmd = [sys.executable, "-m", "bench.detection", "--scan-child"]
     started = time.perf_counter()
     out_file = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below
@@ -646,7 +755,7 @@ def full_scan_scale(factor: float = 1.0, batch_rows: int = 50_000, timeout: floa
             graph_rss_loaded = _graph_rss_mb(services)
             _log(f"scale: in graph {sum(nodes.values()):,} nodes, {sum(rels.values()):,} relationships; "
                  f"FalkorDB RSS {graph_rss_loaded} MB; scanning in a separate process")
-            result = _run_scan_process(ep, services, timeout)
+            result = _run_scan_process(ep, services, timeout, factor)
             planted = graph.planted_ids()
             found = _planted_found(store, planted) if result.get("completed") else None
         finally:
@@ -932,6 +1041,15 @@ def main(data_dir: Path, out_dir: Path, factor: float = 1.0,
         seconds["on_arrival_latency"] = round(time.perf_counter() - t, 1)
     seconds["total"] = round(time.perf_counter() - started, 1)
     report["seconds"] = seconds
+    scanned = report.get("full_scan_scale", {}).get("scan", {})
+    if scanned.get("completed"):  # the issue's names for the figures
+        report["full_scan"] = {"seconds": scanned["seconds"], "peak_rss_mb": scanned["peak_rss_mb"]}
+        if scanned.get("incremental"):
+            report["incremental_scan"] = {"seconds": scanned["incremental"]["seconds"],
+                                          "records": scanned["incremental"]["records"]}
+    latency = report.get("on_arrival_latency", {})
+    if latency.get("trials"):
+        report["on_arrival"] = {"p50_seconds": latency["p50_seconds"], "p99_seconds": latency["p99_seconds"]}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "detection.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

@@ -450,8 +450,10 @@ def cardinal(
 @app.command()
 def detect(
     pattern: Annotated[list[str] | None, typer.Option("--pattern", "-p", help="Pattern code(s); default all.")] = None,
+    scanners: Annotated[int, typer.Option(
+        "--scanners", min=0, help="Share the scan among this many `vinculo scanner` processes (0: scan here).")] = 0,
 ) -> None:
-    """Run the detection patterns once, store flags, publish new ones on `flags`."""
+    """Run the detection patterns once (a full scan), store flags, publish new ones on `flags`."""
     from engine.detection.runner import publish_new_flags, run_detection
     from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
 
@@ -460,7 +462,12 @@ def detect(
     store = _store()
     try:
         store.ensure_schema()
-        report = run_detection(store, pattern)
+        if scanners:
+            from engine.detection.scan.tasks import distributed_scan
+
+            report = distributed_scan(store, ep.kafka_bootstrap, scanners, pattern)
+        else:
+            report = run_detection(store, pattern)
         ensure_topics(ep.kafka_bootstrap, list(TOPICS), settings.topic_partitions)
         producer = make_producer(ep.kafka_bootstrap)
         try:
@@ -474,6 +481,42 @@ def detect(
     for code, count in report.findings.items():
         console.print(f"{code}: {count} finding(s)")
     console.print(f"{sent} new flag(s) published on '{FLAGS}'")
+
+
+@app.command()
+def scanner(
+    watch: Annotated[float | None, typer.Option(
+        "--watch", help="Instead of running tasks: keep the graph's arrays and scan what changed every this many "
+        "seconds (the records written since, what `graph.changes` names).")] = None,
+    sweep: Annotated[float, typer.Option(help="With --watch: a full sweep every this many seconds.")] = 3600.0,
+    idle_exit: Annotated[float | None, typer.Option(
+        "--idle-exit", help="Stop after this many seconds without a task.")] = None,
+) -> None:
+    """Run scan tasks from `scan.tasks` (shares of a full scan `vinculo detect --scanners N` publishes), or
+    with --watch scan incrementally with a full sweep now and then."""
+    settings = _settings()
+    ep = _endpoints()
+    store = _store()
+    try:
+        store.ensure_schema()
+        if watch is not None:
+            from engine.detection.scan.watch import watch as run_watch
+
+            console.print(f"scanning what changed every {watch:g} s, a full sweep every {sweep:g} s (Ctrl-C to stop)")
+            run_watch(store, ep.kafka_bootstrap, watch, sweep, settings.topic_partitions)
+            return
+        from engine.detection.scan.tasks import ScanWorker
+
+        worker = ScanWorker(store, ep.kafka_bootstrap)
+        try:
+            done = worker.run(idle_exit=idle_exit)
+        finally:
+            worker.close()
+        console.print(f"{done} scan task(s) run")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
 
 
 @app.command()

@@ -1,5 +1,10 @@
-"""Run the patterns — a full scan partitioned by buyer, or the neighbourhood of what just
-arrived — store their findings as ``Flag`` nodes, and publish new flags."""
+"""Run the patterns — a full scan that reads the graph once, or the neighbourhood of what just
+arrived — store their findings as ``Flag`` nodes, and publish new flags.
+
+:func:`scan` reads the whole graph's detection view in bulk and runs every pattern over it
+(``engine.detection.scan``); :func:`reference_scan` is the partitioned NetworkX scan it replaced,
+kept as the reference the tests hold it to; :func:`check_touched` exports the neighbourhood of a
+batch into NetworkX, as on-arrival detection always has."""
 
 from __future__ import annotations
 
@@ -34,6 +39,9 @@ class DetectionReport:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     withdrawn: int = 0
+    nodes: int = 0  # in the scan's view of the graph
+    relationships: int = 0
+    timings: dict[str, Any] = field(default_factory=dict)  # seconds per step and per pattern
 
 
 def now() -> str:
@@ -70,12 +78,60 @@ def _run_patterns(ctx: DetectionContext, codes: list[str] | None, found: dict[st
             found[finding.flag_id] = finding
 
 
-def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partition_size: int = 25,
+def scan(store: GraphStore, codes: list[str] | None = None,
          progress: Callable[[int, int], None] | None = None) -> DetectionReport:
-    """A full scan: the graph is cut into partitions of ``partition_size`` buyers, each
-    exported into NetworkX on its own, so no process holds the whole graph. Flags still
-    ``new`` whose evidence this scan no longer finds (a post's end date arrived, two
-    entities turned out to be one) are withdrawn; confirmed or dismissed ones are kept."""
+    """A full scan: the graph read once, in bulk (:class:`~engine.detection.scan.compact.CompactGraph`),
+    every pattern run over it, flags written. Flags still ``new`` whose evidence this scan no longer finds
+    (a post's end date arrived, two entities turned out to be one) are withdrawn; confirmed or dismissed
+    ones are kept."""
+    from engine.detection.scan.compact import CompactGraph
+
+    started = time.perf_counter()
+    reconcile_processes(store)
+    t0 = time.perf_counter()
+    graph = CompactGraph.read(store)
+    read = time.perf_counter() - t0
+    report = scan_graph(store, graph, codes, progress)
+    report.timings = {"read": round(read, 3), **report.timings}
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def scan_graph(store: GraphStore, graph: Any, codes: list[str] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> DetectionReport:
+    """The full scan over a graph already read (a scanner keeps one between scans)."""
+    from engine.detection.scan.full import peak_rss_mb, run_patterns, write_flags
+
+    started = time.perf_counter()
+    stamp = now()
+    found, stats = run_patterns(graph, store, codes, stamp, progress=progress)
+    t0 = time.perf_counter()
+    write_flags(store, found.values(), stamp)
+    report = DetectionReport(findings={code: s["findings"] for code, s in stats.items()})
+    report.withdrawn = settle_flags(store, [p.code for p in get_patterns(codes)], list(found), stamp)
+    report.flags = list(found.values())
+    report.partitions = 1
+    report.nodes = report.largest_partition = len(graph)
+    report.relationships = sum(len(r) for r in graph.rels.values())
+    report.timings = {"patterns": {code: s["seconds"] for code, s in stats.items()},
+                      "write_and_withdraw": round(time.perf_counter() - t0, 3)}
+    report.seconds = time.perf_counter() - started
+    report.peak_rss_mb = peak_rss_mb()
+    return report
+
+
+def settle_flags(store: GraphStore, patterns: list[str], found: list[str], stamp: str) -> int:
+    """After a full scan of ``patterns``: flags found again are ``new`` again if they had been withdrawn;
+    ``new`` ones not found are withdrawn (how many)."""
+    store.run(cypher.REVIVE_FLAGS, {"found": found, "at": stamp})
+    return len(store.run(cypher.WITHDRAW_FLAGS, {"patterns": patterns, "found": found, "at": stamp}))
+
+
+def reference_scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partition_size: int = 25,
+                   progress: Callable[[int, int], None] | None = None) -> DetectionReport:
+    """The partitioned NetworkX scan :func:`scan` replaced, kept as the tests' reference: the graph cut
+    into partitions of ``partition_size`` buyers, each exported into NetworkX on its own (the same
+    neighbourhood on-arrival detection exports), the patterns run on each."""
     started = time.perf_counter()
     report = DetectionReport(findings={p.code: 0 for p in get_patterns(codes)})
     reconcile_processes(store)
@@ -102,9 +158,7 @@ def scan(store: GraphStore, codes: list[str] | None = None, k: int = 3, partitio
             found.update({f.flag_id: f for f in fresh})
             if fresh:
                 store.write(flag_batch(fresh, stamp))
-    patterns = [p.code for p in get_patterns(codes)]
-    store.run(cypher.REVIVE_FLAGS, {"found": list(found), "at": stamp})
-    report.withdrawn = len(store.run(cypher.WITHDRAW_FLAGS, {"patterns": patterns, "found": list(found), "at": stamp}))
+    report.withdrawn = settle_flags(store, [p.code for p in get_patterns(codes)], list(found), stamp)
     report.flags = list(found.values())
     report.seconds = time.perf_counter() - started
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

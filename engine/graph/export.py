@@ -1,15 +1,20 @@
-"""Export parts of the graph from the store into NetworkX, for detection jobs.
+"""Export the graph from the store for detection jobs, two ways.
 
-A scan never needs the whole graph in one process: it is cut into partitions (by buyer:
-a public body with its processes, contracts, bidders and suppliers, the people who hold
-positions there and their relatives, the chains of control above the companies up to
-``k`` hops, and the sanctions on any of them). The same expansion from a set of touched
-entities gives the neighbourhood that on-arrival detection re-checks.
+**In bulk, by columns** (:class:`BulkReader`): what detection reads of the whole graph — the
+properties in :data:`NODE_COLUMNS` and :data:`REL_COLUMNS` — a label or a relationship type at a
+time, relationships in pages of source ids, every value as a plain column. Full scans read the
+graph once this way (``engine.detection.scan``).
+
+**A neighbourhood, into NetworkX** (:class:`Exporter`): from a set of touched entities, up to
+the buyers they concern and down again (a public body with its processes, contracts, bidders and
+suppliers, the people who hold positions there and their relatives, the chains of control above
+the companies up to ``k`` hops, and the sanctions on any of them): the partition on-arrival
+detection re-checks, and the reference the tests hold the bulk path to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -119,6 +124,128 @@ def export_statements() -> list[Statement]:
     out += [node_props(label) for label in schema().labels]
     out += [all_ids(label) for label in schema().labels]
     return out
+
+
+# -- bulk ---------------------------------------------------------------------------------------------
+# What detection reads of each node: the patterns read nothing else (a test holds their sources to
+# this list), so a full scan brings these and leaves the rest (releases, provenance, search text).
+NODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Person": ("name", "rfc", "telephone", "email"),
+    "Company": ("name", "rfc", "telephone", "email", "incorporation_date"),
+    "PublicBody": ("name",),
+    "ContractingProcess": ("name", "title", "ocid", "date"),
+    "Contract": ("name", "title", "date_signed", "start_date", "amount", "currency"),
+    "Award": ("name", "title", "date_signed", "start_date", "amount", "currency"),
+    "Address": ("name",),
+    "Sanction": ("name", "program", "status", "listed_on", "definitive_on", "start", "end", "type", "reason",
+                 "authority"),
+}
+DETECTION_RELS = ("HOLDS_POSITION", "OWNS", "DIRECTS", "REPRESENTS", "FAMILY_OF", "PART_OF", "BUYER_OF", "AWARDED",
+                  "SUPPLIES", "TENDERED", "INTERVENED_IN", "LOCATED_AT", "SANCTIONED")
+REL_COLUMNS: dict[str, tuple[str, ...]] = {rel: _REL_PROPS.get(rel, ()) for rel in DETECTION_RELS}
+# Relationships detection reads no column of travel as one row per pair of nodes: no pattern counts them
+# (a bid's rows, one per lot as OCDS bids.details give them, are most of a national graph's relationships).
+PAIRS_ONLY = tuple(rel for rel in DETECTION_RELS if not REL_COLUMNS[rel])
+_KEYS = ("id", "elementId")  # FalkorDB's internal ids, Neo4j's element ids (the adapters' ``node_key``)
+
+
+def _key(key: str) -> str:
+    if key not in _KEYS:
+        raise ValueError(f"not a key function: {key!r}")
+    return key
+
+
+@cache
+def bulk_nodes(label: str, key: str) -> Statement:
+    """Every node of ``label``: its store key, its id and the columns detection reads."""
+    schema().label(label)
+    columns = "".join(f", n.{c} AS {c}" for c in NODE_COLUMNS[label])
+    return Statement(f"bulk_nodes[{label}]", f"MATCH (n:{label}) RETURN {_key(key)}(n) AS key, n.id AS id{columns}")
+
+
+@cache
+def bulk_rels(rel_type: str, source: str, key: str) -> Statement:
+    """Relationships of one type leaving the nodes of ``source`` whose store keys lie in [$lo, $hi]: the keys
+    of both ends and the relationship's columns (bidder–process pairs for tenders)."""
+    rel = schema().relationships[rel_type]
+    if source not in rel.sources or rel_type not in DETECTION_RELS:
+        raise ValueError(f"({source})-[:{rel_type}]->")
+    fn = _key(key)
+    head = f"""MATCH (a:{source})
+WHERE {fn}(a) >= $lo AND {fn}(a) <= $hi
+"""
+    if rel_type in PAIRS_ONLY:
+        text = head + f"MATCH (a)-[:{rel_type}]->(b)\nRETURN DISTINCT {fn}(a) AS src, {fn}(b) AS dst"
+    else:
+        columns = "".join(f", r.{c} AS {c}" for c in REL_COLUMNS[rel_type])
+        text = head + f"MATCH (a)-[r:{rel_type}]->(b)\nRETURN {fn}(a) AS src, {fn}(b) AS dst{columns}"
+    return Statement(f"bulk_rels[{source}-{rel_type}]", text, ("lo", "hi"))
+
+
+# Releases are paged by store keys listed in id order, not by an id range: FalkorDB 4.16's index answers
+# `p.id <= $x` on strings wrongly (it returned every Person for an upper bound that excludes four fifths).
+@cache
+def release_keys(key: str) -> Statement:
+    """The processes that keep their OCDS release: store key and id."""
+    return Statement("release_keys", f"""MATCH (p:ContractingProcess)
+WHERE p.release IS NOT NULL
+RETURN {_key(key)}(p) AS key, p.id AS id""")
+
+
+@cache
+def releases_by_key(key: str) -> Statement:
+    """The releases of the processes whose store keys are $keys, in that order."""
+    return Statement("releases_by_key", f"""UNWIND $keys AS process_key
+MATCH (p:ContractingProcess)
+WHERE {_key(key)}(p) = process_key
+RETURN p.id AS id, p.release AS release""", ("keys",))
+
+
+def bulk_statements(key: str) -> list[Statement]:
+    """Every bulk statement with the store's key function, for the Neo4j linter."""
+    out = [bulk_nodes(label, key) for label in NODE_COLUMNS]
+    for rel_type in DETECTION_RELS:
+        out += [bulk_rels(rel_type, source, key) for source in schema().relationships[rel_type].sources
+                if source in NODE_COLUMNS]
+    return out + [release_keys(key), releases_by_key(key)]
+
+
+class BulkReader:
+    """The graph's detection view by columns: a label, or a relationship type in pages of source nodes.
+
+    Pages are ranges of store keys: FalkorDB's integer ids seek a range cheaply; keys that are not
+    numbers (Neo4j's element ids) are read in one page, which the driver streams."""
+
+    def __init__(self, store: GraphStore, page: int = 50_000):
+        self.store = store
+        self.page = page
+
+    def nodes(self, label: str) -> dict[str, list[Any]]:
+        """Columns ``key``, ``id`` and :data:`NODE_COLUMNS` of ``label``."""
+        return self.store.columns(bulk_nodes(label, self.store.node_key))
+
+    def pages(self, keys: list[Any]) -> list[tuple[Any, Any]]:
+        """Key ranges of at most ``page`` nodes each, covering ``keys``."""
+        if not keys:
+            return []
+        if not all(isinstance(k, int) for k in keys):
+            return [(min(keys), max(keys))]
+        ordered = sorted(keys)
+        return [(ordered[i], ordered[min(i + self.page, len(ordered)) - 1]) for i in range(0, len(ordered), self.page)]
+
+    def rel_page(self, rel_type: str, source: str, lo: Any, hi: Any) -> dict[str, list[Any]]:
+        """Columns ``src``, ``dst`` (store keys) and :data:`REL_COLUMNS` of ``rel_type``, for the
+        relationships leaving the nodes of ``source`` whose keys lie in [lo, hi]."""
+        typed = bool(REL_COLUMNS[rel_type])  # keys alone need no types from the store
+        return self.store.columns(bulk_rels(rel_type, source, self.store.node_key), {"lo": lo, "hi": hi}, typed)
+
+    def releases(self, page: int = 2000) -> Iterator[tuple[str, Any]]:
+        """Every process that keeps its OCDS release, in id order, a page at a time: (process id, release)."""
+        listed = self.store.columns(release_keys(self.store.node_key))
+        keys = [k for _, k in sorted(zip(listed.get("id", []), listed.get("key", []), strict=True))]
+        for i in range(0, len(keys), page):
+            rows = self.store.columns(releases_by_key(self.store.node_key), {"keys": keys[i:i + page]})
+            yield from zip(rows.get("id", []), rows.get("release", []), strict=True)
 
 
 class Exporter:

@@ -10,6 +10,7 @@ command after an exact-match index, read-only queries use GRAPH.RO_QUERY.
 from __future__ import annotations
 
 import contextlib
+from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -52,6 +53,7 @@ RETURN [n IN nodes(path) | {workspace.node_map('n')}] AS nodes,
 
 class FalkorDBStore:
     backend = "falkordb"
+    node_key = "id"  # internal ids: integers, the cheapest keys FalkorDB returns
 
     def __init__(self, host: str, port: int, password: str | None, name: str = "vinculo"):
         self._db = FalkorDB(host=host, port=port, password=password)
@@ -127,6 +129,22 @@ class FalkorDBStore:
         result = self._graph.query(statement.text, params or {})
         return _rows(result)
 
+    def columns(self, statement: Statement, params: dict[str, Any] | None = None,
+                typed: bool = True) -> dict[str, list[Any]]:
+        """Bulk reads bypass the client's result objects. Typed: the compact reply, parsed column by column
+        (a column of integers or strings is taken as it comes); untyped: the verbose reply, whose integers
+        and strings need no parsing at all (its other values would come as text, hence the promise)."""
+        query = self._graph._build_params_header(params or {}) + statement.text
+        mode = ("--compact",) if typed else ()
+        reply = self._db.connection.execute_command("GRAPH.RO_QUERY", self.name, query, *mode)
+        if len(reply) < 3:  # no header: the statement returned nothing
+            return {}
+        header, rows = reply[0], reply[1]
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+        if not typed:
+            return {str(name): list(column) for name, column in zip(header, columns, strict=True)}
+        return {str(h[1]): _compact_column(column) for h, column in zip(header, columns, strict=True)}
+
     def read(self, cypher_text: str, params: dict[str, Any] | None = None, timeout_ms: int | None = None) -> list[Row]:
         try:
             result = self._graph.ro_query(cypher_text, params or {}, timeout=timeout_ms)
@@ -157,6 +175,37 @@ class FalkorDBStore:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._db.connection.close()
+
+
+_NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY, _MAP = 1, 2, 3, 4, 5, 6, 10  # FalkorDB's compact value types
+_KIND, _VALUE = itemgetter(0), itemgetter(1)
+
+
+def _compact_column(cells: tuple[Any, ...]) -> list[Any]:
+    kinds = set(map(_KIND, cells))
+    if kinds <= {_INTEGER, _STRING}:  # keys, ids, names: hiredis already made them ints and str
+        return list(map(_VALUE, cells))
+    if kinds <= {_NULL, _INTEGER, _STRING}:
+        return [None if cell[0] == _NULL else cell[1] for cell in cells]
+    return [_compact_value(cell) for cell in cells]
+
+
+def _compact_value(cell: Any) -> Any:
+    kind, value = cell
+    if kind in (_STRING, _INTEGER):
+        return value
+    if kind == _NULL:
+        return None
+    if kind == _DOUBLE:
+        return float(value)
+    if kind == _BOOLEAN:
+        return value == "true" or value is True
+    if kind == _ARRAY:
+        return [_compact_value(c) for c in value]
+    if kind == _MAP:
+        return {str(value[i]): _compact_value(value[i + 1]) for i in range(0, len(value), 2)}
+    raise ValueError(f"a bulk read returned a value of FalkorDB type {kind} (nodes, edges and paths are not read "
+                     "in bulk)")
 
 
 def _rows(result: Any) -> list[Row]:

@@ -120,15 +120,18 @@ CLEAR = Statement("clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIO
 
 def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
-    from engine.graph.export import export_statements
+    from engine.graph.export import bulk_statements, export_statements
     from engine.graph.merge import merge_statements
+    from engine.graph.scanning import scanning_statements
 
-    return (schema_statements() + cypher.portable_statements() + export_statements() + merge_statements()
+    return (schema_statements() + cypher.portable_statements() + export_statements()
+            + bulk_statements(Neo4jStore.node_key) + scanning_statements() + merge_statements()
             + workspace.workspace_statements() + workspace_dialect_statements() + [CLEAR])
 
 
 class Neo4jStore:
     backend = "neo4j"
+    node_key = "elementId"
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None):
         auth = (user or "neo4j", password) if password else None
@@ -173,6 +176,14 @@ class Neo4jStore:
         with self._driver.session(database=self.database) as session:
             result = session.run(statement.text, params or {})
             return [{k: _plain(v) for k, v in record.items()} for record in result]
+
+    def columns(self, statement: Statement, params: dict[str, Any] | None = None,
+                typed: bool = True) -> dict[str, list[Any]]:
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+            result = session.run(statement.text, params or {})
+            names = list(result.keys())
+            rows = result.values()
+        return {name: [_plain(row[i]) for row in rows] for i, name in enumerate(names)}
 
     def read(self, cypher_text: str, params: dict[str, Any] | None = None, timeout_ms: int | None = None) -> list[Row]:
         def work(tx: ManagedTransaction) -> list[Row]:

@@ -45,6 +45,7 @@ class GraphStore(Protocol):
     """What Vínculo needs from a graph database."""
 
     backend: str
+    node_key: str  # the Cypher function that keys a node or relationship within this store, for bulk reads
 
     def ensure_schema(self) -> None:
         """Create indexes and uniqueness constraints (idempotent)."""
@@ -57,6 +58,12 @@ class GraphStore(Protocol):
 
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         """Run one of Vínculo's own statements (may write)."""
+
+    def columns(self, statement: Statement, params: dict[str, Any] | None = None,
+                typed: bool = True) -> dict[str, list[Any]]:
+        """Run one of Vínculo's read statements and return its result by column, each value a plain Python
+        value: the bulk export's way in, without building a dict per row. ``typed=False`` promises that
+        every value is a key, an integer or a string, which some stores can then send untyped."""
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, timeout_ms: int | None = None) -> list[Row]:
         """Run a query in read-only mode, stopped by the server after ``timeout_ms``; writes

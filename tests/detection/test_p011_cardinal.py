@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.detection.cardinal import Settings, read_jsonl, run_indicators
-from engine.detection.patterns.p011_cardinal_indicators import cardinal_findings
+from engine.detection.patterns.p011_cardinal_indicators import cardinal_findings, release_tenderers
 from engine.detection.runner import scan
 from engine.sources.base import RecordContext
 from engine.sources.ocds import normalize
@@ -34,8 +34,14 @@ def test_releases_kept_on_the_process_give_cardinals_documented_result(code):
         kept.append(json.loads(json.dumps(process.props["release"])))  # as stored: JSON text
     results = run_indicators(kept, _settings(code))
     assert results.get("OCID", {}) == expected
-    findings = list(cardinal_findings(results, {o: f"ocds:{o}" for o in expected}, []))
+    tenderers_of = {r["ocid"]: release_tenderers(r) for r in kept if isinstance(r.get("ocid"), str)}
+    findings = list(cardinal_findings(results, {o: f"ocds:{o}" for o in expected}, [], tenderers_of))
     assert {f.evidence["ocid"]: f.evidence["indicators"] for f in findings} == expected
+    for f in findings:  # the process's own tenderers Cardinal flagged for the same indicators
+        flagged = results.get("Tenderer", {})
+        assert f.evidence["tenderers_flagged"] == {
+            t: flagged[t] for t in sorted(tenderers_of[f.evidence["ocid"]])
+            if t in flagged and set(flagged[t]) & set(f.evidence["indicators"])}
 
 
 @pytest.mark.services

@@ -48,12 +48,10 @@ class BidRotationRing:
 
     def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         bidders: dict[str, set[str]] = {}
-        winners: dict[str, set[str]] = {}
         for process in ctx.nodes("ContractingProcess"):
             tenderers = {t for t, _ in ctx.into(process, "TENDERED") if ctx.label(t) == "Company"}
             if len(tenderers) >= 2:
                 bidders[process] = tenderers
-                winners[process] = {w for c, _ in ctx.out(process, "AWARDED") for w, _ in ctx.into(c, "SUPPLIES")}
         cobid = nx.Graph()
         for members in bidders.values():
             for a, b in combinations(sorted(members), 2):
@@ -65,20 +63,33 @@ class BidRotationRing:
             if len(community) < config.min_members:
                 continue
             shared = sorted(p for p, members in bidders.items() if len(members & community) >= 2)
-            if len(shared) < config.min_processes:
-                continue
-            wins = Counter(w for p in shared for w in winners[p] & community)
-            total = sum(wins.values())
-            if len(wins) < config.min_winners or not total or max(wins.values()) / total > config.max_win_share:
-                continue
-            ring = sorted(community)
-            names = ", ".join(f"{ctx.name(m)} ({wins.get(m, 0)} won)" for m in ring)
-            yield Finding(
-                pattern=self.code, key=tuple(ring), title=self.title, severity="high",
-                score=round(min(0.6 + 0.05 * (len(shared) - config.min_processes), 0.9), 3),
-                sentence=f"{len(ring)} companies bid together in {len(shared)} processes and took turns "
-                         f"winning: {names}.",
-                entities=[EntityRef("Company", m, "ring member") for m in ring]
-                + [EntityRef("ContractingProcess", p, "shared process") for p in shared],
-                evidence={"path": ring, "processes": shared, "wins": dict(wins)},
-            )
+            finding = ring(ctx, config, community, shared)
+            if finding is not None:
+                yield finding
+
+
+def winners(ctx: DetectionContext, process: str) -> set[str]:
+    """Who supplies the contracts a process awarded."""
+    return {w for c, _ in ctx.out(process, "AWARDED") for w, _ in ctx.into(c, "SUPPLIES")}
+
+
+def ring(ctx: DetectionContext, config: Settings, community: set[str], shared: list[str]) -> Finding | None:
+    """The finding for one community of co-bidders and the processes where two or more of them met, if
+    they met often enough and took turns winning."""
+    if len(shared) < config.min_processes:
+        return None
+    wins = Counter(w for p in shared for w in winners(ctx, p) & community)
+    total = sum(wins.values())
+    if len(wins) < config.min_winners or not total or max(wins.values()) / total > config.max_win_share:
+        return None
+    members = sorted(community)
+    names = ", ".join(f"{ctx.name(m)} ({wins.get(m, 0)} won)" for m in members)
+    return Finding(
+        pattern=BidRotationRing.code, key=tuple(members), title=BidRotationRing.title, severity="high",
+        score=round(min(0.6 + 0.05 * (len(shared) - config.min_processes), 0.9), 3),
+        sentence=f"{len(members)} companies bid together in {len(shared)} processes and took turns "
+                 f"winning: {names}.",
+        entities=[EntityRef("Company", m, "ring member") for m in members]
+        + [EntityRef("ContractingProcess", p, "shared process") for p in shared],
+        evidence={"path": members, "processes": shared, "wins": dict(wins)},
+    )

@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.cardinal import Settings, run_indicators
+from engine.detection.cardinal import Settings
+from engine.detection.cardinal.run import build_indicators, finalize, fold
 from engine.detection.context import DetectionContext
-from engine.graph import cypher
+from engine.graph.export import BulkReader
 from engine.graph.store import GraphStore
 
 
@@ -43,21 +44,31 @@ class CardinalConfig(PatternConfig):
     codes: list[str] = []
 
 
-def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], codes: list[str]) -> Iterator[Finding]:
-    """Cardinal's output as findings: one per flagged process, naming every indicator."""
+def release_tenderers(release: Any) -> frozenset[str]:
+    """The ids of a release's tenderers, as Cardinal names them (its bids' tenderers)."""
+    details = ((release.get("bids") or {}).get("details") if isinstance(release, dict) else None) or []
+    return frozenset(t["id"] for bid in details if isinstance(bid, dict) and isinstance(bid.get("tenderers"), list)
+                     for t in bid["tenderers"] if isinstance(t, dict) and isinstance(t.get("id"), str))
+
+
+def cardinal_findings(results: dict[str, Any], process_ids: dict[str, str], codes: list[str],
+                      tenderers_of: dict[str, frozenset[str]]) -> Iterator[Finding]:
+    """Cardinal's output as findings: one per flagged process, naming every indicator, and which of the
+    process's own tenderers Cardinal flagged too (``tenderers_of``: ocid -> its tenderers' ids)."""
     tenderers = results.get("Tenderer", {})
     for ocid, flagged in sorted(results.get("OCID", {}).items()):
         hits = {code: value for code, value in flagged.items() if not codes or code in codes}
         if not hits or ocid not in process_ids:
             continue
         named = ", ".join(f"{code} ({value:g})" for code, value in sorted(hits.items()))
+        own = sorted(t for t in tenderers_of.get(ocid, ()) if t in tenderers and set(tenderers[t]) & set(hits))
         yield Finding(
             pattern=P011.code, key=(process_ids[ocid],), title=P011.title, severity="medium",
             score=round(min(0.5 + 0.1 * (len(hits) - 1), 0.9), 3),
             sentence=f"Process {ocid} is flagged by Cardinal's procurement red-flag indicators: {named}.",
             entities=[EntityRef("ContractingProcess", process_ids[ocid], "process")],
             evidence={"path": [process_ids[ocid]], "ocid": ocid, "indicators": hits,
-                      "tenderers_flagged": {t: v for t, v in tenderers.items() if set(v) & set(hits)}},
+                      "tenderers_flagged": {t: tenderers[t] for t in own}},
         )
 
 
@@ -71,18 +82,22 @@ class P011:
         return ()  # runs on the whole dataset, see find_dataset
 
     def find_dataset(self, store: GraphStore, config: CardinalConfig) -> Iterable[Finding]:
+        """Cardinal over every release kept on a process, streamed from the store a page at a time into
+        Cardinal's fold: no more than a page of releases is held at once."""
         settings = Settings.from_path(Path(config.settings)) if config.settings else Settings.all_indicators()
-        releases, process_ids = [], {}
-        skip, page = 0, 5000
-        while True:
-            rows = store.run(cypher.PROCESS_RELEASES, {"skip": skip, "limit": page})
-            for row in rows:
-                release = json.loads(row["release"]) if isinstance(row["release"], str) else row["release"]
-                releases.append(release)
-                process_ids[release.get("ocid")] = row["id"]
-            skip += len(rows)
-            if len(rows) < page:
-                break
-        if not releases:
+        process_ids: dict[str, str] = {}
+        tenderers_of: dict[str, frozenset[str]] = {}
+
+        def releases() -> Iterator[Any]:
+            for process_id, text in BulkReader(store).releases():
+                release = json.loads(text) if isinstance(text, str) else text
+                if isinstance(release, dict):
+                    process_ids[release.get("ocid")] = process_id  # type: ignore[index]
+                    tenderers_of[release.get("ocid")] = release_tenderers(release)  # type: ignore[index]
+                yield release
+
+        indicators = build_indicators(settings)
+        accumulator = fold(releases(), settings, indicators)
+        if not process_ids:
             return ()
-        return list(cardinal_findings(run_indicators(releases, settings), process_ids, config.codes))
+        return list(cardinal_findings(finalize(accumulator, indicators), process_ids, config.codes, tenderers_of))
