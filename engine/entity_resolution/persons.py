@@ -8,6 +8,7 @@ names. Particles ("DE LA", "DEL") stay attached to the word they introduce.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,7 +18,11 @@ from engine.entity_resolution.text import fold
 __all__ = ["PersonName", "parse_person_name", "readings", "GIVEN_NAMES", "SURNAMES"]
 
 _PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "SAN", "SANTA", "VAN", "VON", "MC", "MAC", "DA", "DI"})
-_TITLES = frozenset({"SR", "SRA", "SRTA", "DR", "DRA", "LIC", "ING", "ARQ", "C", "MTRO", "MTRA", "PROF", "PROFA"})
+_TITLES = frozenset({"SR", "SRA", "SRTA", "DR", "DRA", "LIC", "ING", "ARQ", "C", "MTRO", "MTRA", "PROF", "PROFA",
+                     "MR", "MRS", "MS", "MISS", "MX", "SIR", "DAME", "LORD", "LADY", "REV", "REVD", "RT", "HON",
+                     "RIGHT", "HONOURABLE", "HONORABLE", "CAPT", "COL", "MAJ", "LT", "SGT", "CMDR", "ADM", "FR"})
+# generational and academic suffixes written after the name, often after a comma ("John R. Cockrell, Jr.")
+_SUFFIX = re.compile(r"(?i)[\s,]+(?:jr|sr|jnr|snr|ii|iii|iv|esq|phd|ph\.d|md)\.?\s*$")
 
 _BUILTIN_GIVEN = frozenset(
     """
@@ -104,7 +109,8 @@ def _last_word(unit: str) -> str:
 
 
 def _is_given(unit: str) -> bool:
-    return _last_word(unit) in GIVEN_NAMES
+    word = _last_word(unit)
+    return word in GIVEN_NAMES or len(word) == 1  # an initial stands for a given name ("JOHN R. COCKRELL")
 
 
 def _is_surname(unit: str) -> bool:
@@ -135,6 +141,7 @@ def parse_person_name(raw: str) -> PersonName:
     >>> parse_person_name("MONTENEGRO IRENE ESTEBAN").given
     'IRENE ESTEBAN'
     """
+    raw = _SUFFIX.sub("", raw)
     if "," in raw:
         surnames, _, given = raw.partition(",")
         s = _units(surnames)
@@ -177,7 +184,7 @@ def readings(raw: str) -> tuple[PersonName, ...]:
     first = parse_person_name(raw)
     if not first.ambiguous or first.order == "comma":
         return (first,)
-    units = _units(raw)
+    units = _units(_SUFFIX.sub("", raw))
     if first.order == "surname_first":
         given_count = max(1, len(units) - 2)
         other = PersonName(" ".join(units[:given_count]), units[given_count], " ".join(units[given_count + 1 :]),
@@ -200,7 +207,7 @@ def all_readings(raw: str) -> tuple[PersonName, ...]:
     likely = readings(raw)
     if likely[0].order == "comma":
         return likely
-    units = _units(raw)
+    units = _units(_SUFFIX.sub("", raw))
     n = len(units)
     if n < 2:
         return likely
