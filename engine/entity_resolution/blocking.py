@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.entity_resolution.companies import UNIT_WORDS, initials
 from engine.entity_resolution.compare import known_date
+from engine.entity_resolution.given_names import stands_for
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
 from engine.entity_resolution.phonetic import spanish_key
 
 if TYPE_CHECKING:
     from engine.entity_resolution.records import Record
 
-__all__ = ["keys_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX"]
+__all__ = ["keys_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "COMPANY_NAME_PREFIX"]
 
-IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:")
+IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:", "id:", "tel:", "mail:", "web:")
 WORD_PAIR_PREFIX = "ww:"  # two words of a person's name, whatever their roles
+WEAK_PREFIXES = (WORD_PAIR_PREFIX, "il:")  # alone, not worth a comparison
+COMPANY_NAME_PREFIX = "cn:"  # the whole name: how many entities carry it
 
 
 def _last(unit: str) -> str:
@@ -43,6 +47,14 @@ def _person_keys(r: Record, keys: set[str]) -> None:
     _pairs(keys, WORD_PAIR_PREFIX, {spanish_key(w) for w in words} - {""})
     # two words by their letters in any order: "EPDRO" is "PEDRO" typed fast
     _pairs(keys, "wl:", {"".join(sorted(w)) for w in words if len(w) > 3})
+    # given name first, one surname last (English, most of Europe): the first word and the last, the first as
+    # any name it may be a nickname of, and its initial
+    ordered = r.persons[0].full.split() if r.persons else []
+    if len(ordered) >= 2:
+        first, last = ordered[0], spanish_key(ordered[-1])
+        for name in stands_for(first):
+            keys.add(f"fl:{spanish_key(name)}|{last}")
+        keys.add(f"il:{first[0]}|{last}")
     for p in r.persons:
         g = spanish_key(p.first_given)
         pat, mat = spanish_key(_last(p.paternal)), spanish_key(_last(p.maternal))
@@ -83,6 +95,14 @@ def _company_keys(r: Record, keys: set[str]) -> None:
             keys.add(f"cd:{head[:i]}{head[i + 1 :]}")
     if r.birth_date:
         keys.add(f"stem:{rfc_company_letters(r.company.name)}{r.birth_date.strftime('%y%m%d')}")
+    keys.add(f"{COMPANY_NAME_PREFIX}{''.join(words)}")
+    # any two words of the name: a short form meets the long form it is the core of, in any word order
+    _pairs(keys, "cp:", {w for w in words[:_PAIR_WORDS] if len(w) > 2 and w not in UNIT_WORDS})
+    # the acronym and what it stands for
+    if len(words) >= 2:
+        keys.add(f"ca:{initials(words)}")
+    elif 2 <= len(words[0]) <= 6:
+        keys.add(f"ca:{words[0]}")
 
 
 def _address_keys(r: Record, keys: set[str]) -> None:
@@ -105,9 +125,25 @@ _STREET_TYPES = frozenset("CALLE AVENIDA BOULEVARD CALZADA PRIVADA CERRADA ANDAD
                           "NUMERO INTERIOR EXTERIOR EDIFICIO DEPARTAMENTO COLONIA".split())
 
 
+_PAIR_WORDS = 8  # the words of a long name paired for blocking: the first eight carry it
+
+
+def _contact_keys(r: Record, keys: set[str]) -> None:
+    """A phone (its last seven digits), an e-mail, a website's domain, another scheme's identifier."""
+    if r.phone:
+        keys.add(f"tel:{r.phone[-7:]}")
+    if r.email:
+        keys.add(f"mail:{r.email}")
+    if r.domain:
+        keys.add(f"web:{r.domain}")
+    for scheme, value in r.identifiers:
+        keys.add(f"id:{scheme}:{value}")
+
+
 def keys_for(r: Record) -> tuple[str, ...]:
     """All blocking keys of a record, sorted (the order does not matter, determinism does)."""
     keys: set[str] = set()
+    _contact_keys(r, keys)
     if r.rfc is not None:
         keys.add(f"rfc:{r.rfc.value}")
         keys.add(f"stem:{r.rfc.value[:10] if r.rfc.kind == 'person' else r.rfc.value[:9]}")

@@ -19,9 +19,15 @@ from typing import Any
 from engine.entity_resolution.compare import COMPARISONS, Comparison
 from engine.entity_resolution.records import Record
 
-__all__ = ["Model", "Scored", "compare_records", "DEFAULT_WEIGHTS"]
+__all__ = ["Model", "Scored", "compare_records", "DEFAULT_WEIGHTS", "RULES", "SITE_VETO"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights.json")
+# Comparisons that are rules, not evidence to weigh: never learnt or estimated. Another site of a name (another
+# address and another phone) is another organisation, unless an identifier says they are one.
+SITE_VETO = -20.0
+RULES = frozenset({"site"})
+_IDENTIFYING = frozenset({("rfc", "same_valid"), ("rfc", "same"), ("rfc", "near"), ("curp", "same_valid"),
+                          ("curp", "same"), ("identifiers", "same")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +81,13 @@ class Model:
         kind_levels = self.levels.get(a.kind, {})
         total = self.prior.get(a.kind, 0.0)
         parts = []
-        for name, result in compare_records(a, b).items():
-            w = kind_levels.get(name, {}).get(result.level, {}).get("weight", 0.0)
+        compared = compare_records(a, b)
+        for name, result in compared.items():
+            if name in RULES:
+                identified = any((n, c.level) in _IDENTIFYING for n, c in compared.items())
+                w = 0.0 if identified else SITE_VETO
+            else:
+                w = kind_levels.get(name, {}).get(result.level, {}).get("weight", 0.0)
             total += w
             parts.append((name, result, w))
         probability = 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0)))
@@ -91,7 +102,8 @@ class Model:
         for a, b, same in pairs_seen:
             totals[(a.kind, same)] += 1
             for name, result in compare_records(a, b).items():
-                counts[(a.kind, same)][(name, result.level)] += 1
+                if name not in RULES:
+                    counts[(a.kind, same)][(name, result.level)] += 1
         prior: dict[str, float] = {}
         levels: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
         for kind in sorted({k for k, _ in totals}):

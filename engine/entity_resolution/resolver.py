@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WORD_PAIR_PREFIX
+from engine.entity_resolution.blocking import COMPANY_NAME_PREFIX, IDENTIFIER_PREFIXES, WEAK_PREFIXES
 from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
@@ -153,7 +153,7 @@ class Resolver:
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
             if not strong and self.store.posting_size(key) > MAX_POSTING:
                 continue
-            weight = 3 if strong else 0.5 if key[2:].startswith(WORD_PAIR_PREFIX) else 1
+            weight = 3 if strong else 0.5 if key[2:].startswith(WEAK_PREFIXES) else 1
             for entity_id in self.store.postings(key):
                 counts[entity_id] += weight
         # not worth a comparison: one pair of name words in common and nothing else, or under a quarter of the

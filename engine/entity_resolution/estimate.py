@@ -1,0 +1,175 @@
+"""Weights for the data at hand, without labels: expectation-maximisation over the blocked pairs.
+
+The shipped weights (``weights.json``) were learnt from labelled Mexican records. Other data
+says other things: where inventors move city, a different address says little; where the
+only field is a name, a name that is the core of another says more. As Splink and fastLink
+do, the m and u probability of every comparison level, and the share of matches among the
+candidate pairs, are fitted by EM to the pairs that blocking produces from the batch
+(Fellegi and Sunter 1969; Winkler 1988; Enamorado, Fifield and Imai 2019, "Using a
+probabilistic model to assist merging of large-scale administrative records").
+
+The stored weights are the starting point and a prior: each stored level's m and u count
+as ``PRIOR_PAIRS`` pseudo-pairs, so a level the batch hardly shows keeps its stored value.
+A comparison the stored weights do not know (phone, e-mail, the extra attributes) starts
+from its own similarity scores: m in proportion to how alike its levels say the values
+are, u in proportion to how unlike. Rule-based parts (``model.RULES``) are not estimated.
+Pairs are sampled (``MAX_PAIRS``, at most ``BLOCK_PAIRS`` per mention in a large block)
+and identical comparison patterns are counted once, so a batch of 10,000 mentions is
+estimated in seconds to a minute.
+
+    >>> from engine.entity_resolution.records import Mention
+    >>> ms = [Mention(str(i), "company", n) for i, n in enumerate(["ACME SA", "ACME S.A.", "ZETA SC", "Zeta, S.C."])]
+    >>> estimated = estimate_model(ms)
+    >>> estimated.meta["estimated"]["company"]["pairs"]
+    2
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+from typing import Any
+
+from engine.entity_resolution.model import RULES, Model, compare_records
+from engine.entity_resolution.records import Mention, Record, prepare
+
+__all__ = ["estimate_model", "candidate_pairs", "MAX_PAIRS"]
+
+MAX_PAIRS = 150_000  # candidate pairs compared per kind
+BLOCK = 40  # a block of at most this many mentions gives all its pairs
+BLOCK_PAIRS = 6  # a larger block gives this many random partners per mention
+MAX_BLOCK = 5_000  # a key shared by more mentions says too little to follow
+PRIOR_PAIRS = 20.0  # weight of the stored m and u, in pairs
+ITERATIONS = 40
+EPSILON = 1e-4  # no level is impossible: m and u stay above this
+
+
+def candidate_pairs(records: list[Record], seed: int = 0, max_pairs: int = MAX_PAIRS) -> list[tuple[int, int]]:
+    """Pairs of records that share a blocking key: all pairs of a small block, a sample of a large one."""
+    rng = random.Random(seed)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        for key in r.keys:
+            blocks[key].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for key in sorted(blocks):
+        members = blocks[key]
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        if len(members) <= BLOCK:
+            pairs.update(combinations(members, 2))
+            continue
+        for i in members:
+            for j in rng.sample(members, BLOCK_PAIRS):
+                if i != j:
+                    pairs.add((min(i, j), max(i, j)))
+    ordered = sorted(pairs)
+    return ordered if len(ordered) <= max_pairs else sorted(rng.sample(ordered, max_pairs))
+
+
+def _patterns(records: list[Record], pairs: Iterable[tuple[int, int]]
+              ) -> tuple[Counter[tuple[tuple[str, str], ...]], dict[tuple[str, str], list[float]]]:
+    """How many pairs show each combination of levels, and the similarity scores seen at each level."""
+    counts: Counter[tuple[tuple[str, str], ...]] = Counter()
+    scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for i, j in pairs:
+        compared = compare_records(records[i], records[j])
+        pattern = tuple(sorted((name, c.level) for name, c in compared.items() if name not in RULES))
+        counts[pattern] += 1
+        for name, c in compared.items():
+            bucket = scores[(name, c.level)]
+            if len(bucket) < 200:
+                bucket.append(c.score)
+    return counts, scores
+
+
+def _starting_point(stored: dict[str, dict[str, dict[str, float]]], scores: dict[tuple[str, str], list[float]]
+                    ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """m and u per comparison and level: the stored ones where known, else from the levels' similarity scores."""
+    m: dict[str, dict[str, float]] = defaultdict(dict)
+    u: dict[str, dict[str, float]] = defaultdict(dict)
+    for name, level in scores:
+        known = stored.get(name, {}).get(level)
+        if known and "m" in known and "u" in known:
+            m[name][level], u[name][level] = known["m"], known["u"]
+        else:
+            alike = sum(scores[(name, level)]) / len(scores[(name, level)])
+            m[name][level], u[name][level] = 0.05 + alike, 0.05 + (1.0 - alike)
+    return _normalised(m), _normalised(u)
+
+
+def _normalised(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {name: {lv: max(v, EPSILON) / sum(max(x, EPSILON) for x in levels.values()) for lv, v in levels.items()}
+            for name, levels in table.items()}
+
+
+def _em(counts: Counter[tuple[tuple[str, str], ...]], m: dict[str, dict[str, float]], u: dict[str, dict[str, float]],
+        share: float) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], float, int]:
+    """Fit m, u and the share of matches to the counted patterns, the starting values acting as a prior."""
+    prior_m, prior_u = copy.deepcopy(m), copy.deepcopy(u)
+    total = sum(counts.values())
+    iteration = 0
+    for iteration in range(1, ITERATIONS + 1):
+        got_m: dict[str, Counter[str]] = defaultdict(Counter)
+        got_u: dict[str, Counter[str]] = defaultdict(Counter)
+        matches = 0.0
+        for pattern, n in counts.items():
+            log_odds = math.log(share / (1 - share))
+            for name, level in pattern:
+                log_odds += math.log(m[name][level] / u[name][level])
+            p = 1.0 / (1.0 + math.exp(-max(min(log_odds, 50.0), -50.0)))
+            matches += n * p
+            for name, level in pattern:
+                got_m[name][level] += n * p
+                got_u[name][level] += n * (1 - p)
+        new_share = min(max(matches / total, 1e-4), 1 - 1e-4)
+        new_m = {name: _posterior(got_m[name], prior_m[name]) for name in m}
+        new_u = {name: _posterior(got_u[name], prior_u[name]) for name in u}
+        moved = max(abs(new_share - share), *(abs(new_m[n][lv] - m[n][lv]) for n in m for lv in m[n]))
+        m, u, share = new_m, new_u, new_share
+        if moved < 1e-4:
+            break
+    return m, u, share, iteration
+
+
+def _posterior(seen: Counter[str], prior: dict[str, float]) -> dict[str, float]:
+    """Levels' shares from the counts seen, plus the prior as ``PRIOR_PAIRS`` pseudo-pairs."""
+    denominator = sum(seen.values()) + PRIOR_PAIRS
+    return {lv: max((seen.get(lv, 0.0) + PRIOR_PAIRS * p) / denominator, EPSILON) for lv, p in prior.items()}
+
+
+def estimate_model(mentions: Iterable[Mention | Record], stored: Model | None = None, seed: int = 0,
+                   max_pairs: int = MAX_PAIRS) -> Model:
+    """The stored model with its m, u and prior re-estimated, per kind, on these mentions (thresholds kept)."""
+    stored = stored or Model.load()
+    records = [x if isinstance(x, Record) else prepare(x) for x in mentions]
+    model = Model(dict(stored.prior), copy.deepcopy(stored.levels), copy.deepcopy(stored.thresholds),
+                  {**stored.meta, "estimated": {}})
+    for kind in sorted({r.kind for r in records}):
+        of_kind = [r for r in records if r.kind == kind]
+        pairs = candidate_pairs(of_kind, seed, max_pairs)
+        if len(pairs) < 2:
+            model.meta["estimated"][kind] = {"pairs": len(pairs), "kept": "stored weights: too few pairs"}
+            continue
+        counts, scores = _patterns(of_kind, pairs)
+        m, u = _starting_point(stored.levels.get(kind, {}), scores)
+        share = 1.0 / (1.0 + 2.0 ** -stored.prior.get(kind, 0.0))
+        m, u, share, iterations = _em(counts, m, u, share)
+        levels = copy.deepcopy(stored.levels.get(kind, {}))
+        for name in m:
+            for level in m[name]:
+                levels.setdefault(name, {})[level] = {"m": round(m[name][level], 6), "u": round(u[name][level], 6),
+                                                      "weight": round(math.log2(m[name][level] / u[name][level]), 4)}
+        model.levels[kind] = levels
+        model.prior[kind] = round(math.log2(share / (1 - share)), 4)
+        model.meta["estimated"][kind] = _summary(len(of_kind), len(pairs), len(counts), iterations, share)
+    return model
+
+
+def _summary(mentions: int, pairs: int, patterns: int, iterations: int, share: float) -> dict[str, Any]:
+    return {"mentions": mentions, "pairs": pairs, "patterns": patterns, "iterations": iterations,
+            "match_share": round(share, 4)}
