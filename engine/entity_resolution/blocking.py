@@ -20,7 +20,7 @@ from engine.entity_resolution.phonetic import spanish_key
 if TYPE_CHECKING:
     from engine.entity_resolution.records import Record
 
-__all__ = ["keys_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "COMPANY_NAME_PREFIX"]
+__all__ = ["keys_for", "probes_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "COMPANY_NAME_PREFIX"]
 
 IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:", "id:", "tel:", "mail:", "web:")
 WORD_PAIR_PREFIX = "ww:"  # two words of a person's name, whatever their roles
@@ -54,6 +54,7 @@ def _person_keys(r: Record, keys: set[str]) -> None:
         first, last = ordered[0], spanish_key(ordered[-1])
         for name in stands_for(first):
             keys.add(f"fl:{spanish_key(name)}|{last}")
+            keys.add(f"fs:{spanish_key(name)}|{ordered[-1][:3]}")  # a typo late in the surname
         keys.add(f"il:{first[0]}|{last}")
     for p in r.persons:
         g = spanish_key(p.first_given)
@@ -154,5 +155,34 @@ def keys_for(r: Record) -> tuple[str, ...]:
         _company_keys(r, keys)
     else:
         _person_keys(r, keys)
+        keys |= one_word_keys(r)
     _address_keys(r, keys)
     return tuple(sorted(f"{r.kind[0]}/{k}" for k in keys))
+
+
+def probes_for(r: Record) -> tuple[str, ...]:
+    """Keys a record looks up without being indexed under them: a one-word person's name ("HAYNES") looks for
+    the people whose first or last word it is, and a longer name looks for the one-word names among its words.
+    Indexing every surname alone would make every namesake a candidate of every other."""
+    if r.kind != "person" or not r.persons:
+        return ()
+    words = r.persons[0].full.split()
+    if not words:
+        return ()
+    if len(words) == 1:
+        word = words[0]
+        return tuple(sorted({f"p/w1:{spanish_key(word)}", f"p/wl:{spanish_key(word)}",
+                             *(f"p/wf:{spanish_key(n)}" for n in stands_for(word))}))
+    return tuple(sorted({f"p/w1:{spanish_key(words[-1])}", *(f"p/w1:{spanish_key(n)}" for n in stands_for(words[0]))}))
+
+
+def one_word_keys(r: Record) -> set[str]:
+    """The keys a person's name is indexed under for the probes of ``probes_for``."""
+    if r.kind != "person" or not r.persons:
+        return set()
+    words = r.persons[0].full.split()
+    if not words:
+        return set()
+    if len(words) == 1:
+        return {f"w1:{spanish_key(words[0])}"}
+    return {f"wl:{spanish_key(words[-1])}", *(f"wf:{spanish_key(n)}" for n in stands_for(words[0]))}

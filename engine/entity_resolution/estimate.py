@@ -19,9 +19,8 @@ estimated in seconds to a minute.
 
     >>> from engine.entity_resolution.records import Mention
     >>> ms = [Mention(str(i), "company", n) for i, n in enumerate(["ACME SA", "ACME S.A.", "ZETA SC", "Zeta, S.C."])]
-    >>> estimated = estimate_model(ms)
-    >>> estimated.meta["estimated"]["company"]["pairs"]
-    2
+    >>> estimate_model(ms).meta["estimated"]["company"]
+    {'pairs': 2, 'kept': 'stored weights: too few pairs'}
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from engine.entity_resolution.records import Mention, Record, prepare
 __all__ = ["estimate_model", "candidate_pairs", "MAX_PAIRS"]
 
 MAX_PAIRS = 150_000  # candidate pairs compared per kind
+MIN_PAIRS = 200  # fewer candidate pairs than this are too few to estimate from: the stored weights are kept
 BLOCK = 40  # a block of at most this many mentions gives all its pairs
 BLOCK_PAIRS = 6  # a larger block gives this many random partners per mention
 MAX_BLOCK = 5_000  # a key shared by more mentions says too little to follow
@@ -56,6 +56,12 @@ def candidate_pairs(records: list[Record], seed: int = 0, max_pairs: int = MAX_P
         for key in r.keys:
             blocks[key].append(i)
     pairs: set[tuple[int, int]] = set()
+    for i, r in enumerate(records):  # a probe meets the records indexed under its key
+        for key in r.probes:
+            found = blocks.get(key, [])
+            for j in (found if len(found) <= BLOCK else rng.sample(found, BLOCK_PAIRS)):
+                if i != j:
+                    pairs.add((min(i, j), max(i, j)))
     for key in sorted(blocks):
         members = blocks[key]
         if len(members) < 2 or len(members) > MAX_BLOCK:
@@ -71,11 +77,28 @@ def candidate_pairs(records: list[Record], seed: int = 0, max_pairs: int = MAX_P
     return ordered if len(ordered) <= max_pairs else sorted(rng.sample(ordered, max_pairs))
 
 
-def _patterns(records: list[Record], pairs: Iterable[tuple[int, int]]
-              ) -> tuple[Counter[tuple[tuple[str, str], ...]], dict[tuple[str, str], list[float]]]:
-    """How many pairs show each combination of levels, and the similarity scores seen at each level."""
-    counts: Counter[tuple[tuple[str, str], ...]] = Counter()
-    scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+def random_pairs(n: int, count: int, blocked: set[tuple[int, int]], seed: int = 0) -> list[tuple[int, int]]:
+    """``count`` pairs of distinct records drawn at random among those blocking did not pair: nearly all of
+    them two different entities."""
+    rng = random.Random(seed + 1)
+    out: list[tuple[int, int]] = []
+    if n * (n - 1) // 2 <= len(blocked) + count:
+        return out
+    while len(out) < count:
+        i, j = rng.sample(range(n), 2)
+        pair = (min(i, j), max(i, j))
+        if pair not in blocked:
+            out.append(pair)
+    return out
+
+
+Patterns = Counter[tuple[tuple[str, str], ...]]
+
+
+def _patterns(records: list[Record], pairs: Iterable[tuple[int, int]],
+              scores: dict[tuple[str, str], list[float]]) -> Patterns:
+    """How many pairs show each combination of levels; the similarity scores seen at each level go to ``scores``."""
+    counts: Patterns = Counter()
     for i, j in pairs:
         compared = compare_records(records[i], records[j])
         pattern = tuple(sorted((name, c.level) for name, c in compared.items() if name not in RULES))
@@ -84,7 +107,7 @@ def _patterns(records: list[Record], pairs: Iterable[tuple[int, int]]
             bucket = scores[(name, c.level)]
             if len(bucket) < 200:
                 bucket.append(c.score)
-    return counts, scores
+    return counts
 
 
 def _starting_point(stored: dict[str, dict[str, dict[str, float]]], scores: dict[tuple[str, str], list[float]]
@@ -107,25 +130,41 @@ def _normalised(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float
             for name, levels in table.items()}
 
 
-def _em(counts: Counter[tuple[tuple[str, str], ...]], m: dict[str, dict[str, float]], u: dict[str, dict[str, float]],
-        share: float) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], float, int]:
-    """Fit m, u and the share of matches to the counted patterns, the starting values acting as a prior."""
+Table = dict[str, dict[str, float]]
+
+
+def _expect(counts: Patterns, m: Table, u: Table, share: float
+            ) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]], float]:
+    """E-step: each pattern's probability of being a match, summed per level on either side."""
+    got_m: dict[str, Counter[str]] = defaultdict(Counter)
+    got_u: dict[str, Counter[str]] = defaultdict(Counter)
+    matches = 0.0
+    for pattern, n in counts.items():
+        log_odds = math.log(share / (1 - share))
+        for name, level in pattern:
+            log_odds += math.log(m[name][level] / u[name][level])
+        p = 1.0 / (1.0 + math.exp(-max(min(log_odds, 50.0), -50.0)))
+        matches += n * p
+        for name, level in pattern:
+            got_m[name][level] += n * p
+            got_u[name][level] += n * (1 - p)
+    return got_m, got_u, matches
+
+
+def _em(candidates: Patterns, randoms: Patterns, m: Table, u: Table, share: float) -> tuple[Table, Table, float, int]:
+    """Fit m, u and the share of matches, the starting values acting as a prior.
+
+    The fit runs on the candidate pairs and as many random pairs: the random ones are two entities, and they
+    keep the non-match side of the fit from becoming "the same entity, recorded with more noise" (the fields of
+    one record are not independent). The m probabilities come from that fit; the u probabilities and the
+    share of matches are then read from the candidate pairs alone, which is what the resolver weighs.
+    """
     prior_m, prior_u = copy.deepcopy(m), copy.deepcopy(u)
-    total = sum(counts.values())
+    both = candidates + randoms
+    total = sum(both.values())
     iteration = 0
     for iteration in range(1, ITERATIONS + 1):
-        got_m: dict[str, Counter[str]] = defaultdict(Counter)
-        got_u: dict[str, Counter[str]] = defaultdict(Counter)
-        matches = 0.0
-        for pattern, n in counts.items():
-            log_odds = math.log(share / (1 - share))
-            for name, level in pattern:
-                log_odds += math.log(m[name][level] / u[name][level])
-            p = 1.0 / (1.0 + math.exp(-max(min(log_odds, 50.0), -50.0)))
-            matches += n * p
-            for name, level in pattern:
-                got_m[name][level] += n * p
-                got_u[name][level] += n * (1 - p)
+        got_m, got_u, matches = _expect(both, m, u, share)
         new_share = min(max(matches / total, 1e-4), 1 - 1e-4)
         new_m = {name: _posterior(got_m[name], prior_m[name]) for name in m}
         new_u = {name: _posterior(got_u[name], prior_u[name]) for name in u}
@@ -133,6 +172,9 @@ def _em(counts: Counter[tuple[tuple[str, str], ...]], m: dict[str, dict[str, flo
         m, u, share = new_m, new_u, new_share
         if moved < 1e-4:
             break
+    _, got_u, matches = _expect(candidates, m, u, share)
+    u = {name: _posterior(got_u[name], u[name]) for name in u}
+    share = min(max(matches / sum(candidates.values()), 1e-4), 1 - 1e-4)
     return m, u, share, iteration
 
 
@@ -152,13 +194,15 @@ def estimate_model(mentions: Iterable[Mention | Record], stored: Model | None = 
     for kind in sorted({r.kind for r in records}):
         of_kind = [r for r in records if r.kind == kind]
         pairs = candidate_pairs(of_kind, seed, max_pairs)
-        if len(pairs) < 2:
+        if len(pairs) < MIN_PAIRS:
             model.meta["estimated"][kind] = {"pairs": len(pairs), "kept": "stored weights: too few pairs"}
             continue
-        counts, scores = _patterns(of_kind, pairs)
+        scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+        counts = _patterns(of_kind, pairs, scores)
+        randoms = _patterns(of_kind, random_pairs(len(of_kind), len(pairs), set(pairs), seed), scores)
         m, u = _starting_point(stored.levels.get(kind, {}), scores)
         share = 1.0 / (1.0 + 2.0 ** -stored.prior.get(kind, 0.0))
-        m, u, share, iterations = _em(counts, m, u, share)
+        m, u, share, iterations = _em(counts, randoms, m, u, share)
         levels = copy.deepcopy(stored.levels.get(kind, {}))
         for name in m:
             for level in m[name]:

@@ -102,7 +102,8 @@ class Record:
     domain: str = ""  # the website's registered domain
     identifiers: tuple[tuple[str, str], ...] = ()  # (scheme, normalised value), sorted
     attributes: tuple[tuple[str, Attribute], ...] = ()  # the known extra attributes, prepared (attributes.py)
-    keys: tuple[str, ...] = field(default=())
+    keys: tuple[str, ...] = field(default=())  # blocking keys: indexed, and looked up
+    probes: tuple[str, ...] = field(default=())  # looked up only (blocking.probes_for)
 
     @property
     def id(self) -> str:
@@ -127,7 +128,7 @@ def _date(raw: str | None) -> date | None:
 
 def prepare(mention: Mention) -> Record:
     """Normalise every field of a mention and compute its blocking keys."""
-    from engine.entity_resolution.blocking import keys_for
+    from engine.entity_resolution.blocking import keys_for, probes_for
 
     company = parse_company_name(mention.name) if mention.kind == "company" else None
     rfc, curp = parse_rfc(mention.rfc), parse_curp(mention.curp)
@@ -142,7 +143,7 @@ def prepare(mention: Mention) -> Record:
         domain=registered_domain(mention.website), identifiers=normalise_identifiers(mention.identifiers),
         attributes=parse_attributes(mention.extra),
     )
-    return replace(record, keys=keys_for(record))
+    return replace(record, keys=keys_for(record), probes=probes_for(record))
 
 
 def _person_readings(raw: str, rfc: RFC | None, curp: CURP | None) -> tuple[PersonName, ...]:

@@ -149,7 +149,7 @@ class Resolver:
 
     def _candidates(self, record: Record, forced: set[str]) -> list[str]:
         counts: dict[str, float] = defaultdict(float)
-        for key in record.keys:
+        for key in (*record.keys, *record.probes):
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
             if not strong and self.store.posting_size(key) > MAX_POSTING:
                 continue
