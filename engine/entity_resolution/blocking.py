@@ -151,20 +151,24 @@ def keys_for(r: Record) -> tuple[str, ...]:
     if r.curp is not None:
         keys.add(f"curp:{r.curp.value}")
         keys.add(f"stem:{r.curp.value[:10]}")
+    person: set[str] = set()
     if r.company is not None:
         _company_keys(r, keys)
-    else:
-        _person_keys(r, keys)
-        keys |= one_word_keys(r)
-    _address_keys(r, keys)
-    return tuple(sorted(f"{r.kind[0]}/{k}" for k in keys))
+    if r.persons:  # a person, or a company without legal form whose name reads as a person's: a person's keys
+        _person_keys(r, person)
+        person |= one_word_keys(r)
+        if r.company is None:
+            _address_keys(r, person)
+    if r.company is not None:
+        _address_keys(r, keys)
+    return tuple(sorted({f"{r.kind[0]}/{k}" for k in keys} | {f"p/{k}" for k in person}))
 
 
 def probes_for(r: Record) -> tuple[str, ...]:
     """Keys a record looks up without being indexed under them: a one-word person's name ("HAYNES") looks for
     the people whose first or last word it is, and a longer name looks for the one-word names among its words.
     Indexing every surname alone would make every namesake a candidate of every other."""
-    if r.kind != "person" or not r.persons:
+    if not r.persons:
         return ()
     words = r.persons[0].full.split()
     if not words:
@@ -178,7 +182,7 @@ def probes_for(r: Record) -> tuple[str, ...]:
 
 def one_word_keys(r: Record) -> set[str]:
     """The keys a person's name is indexed under for the probes of ``probes_for``."""
-    if r.kind != "person" or not r.persons:
+    if not r.persons:
         return set()
     words = r.persons[0].full.split()
     if not words:

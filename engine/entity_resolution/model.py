@@ -19,7 +19,7 @@ from typing import Any
 from engine.entity_resolution.compare import COMPARISONS, Comparison
 from engine.entity_resolution.records import Record
 
-__all__ = ["Model", "Scored", "compare_records", "DEFAULT_WEIGHTS", "RULES", "SITE_VETO"]
+__all__ = ["Model", "Scored", "compare_records", "pair_kind", "DEFAULT_WEIGHTS", "RULES", "SITE_VETO"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights.json")
 # Comparisons that are rules, not evidence to weigh: never learnt or estimated. Another site of a name (another
@@ -43,10 +43,16 @@ class Scored:
         return "; ".join(f"{c.detail} ({w:+.1f})" for _, c, w in parts)
 
 
+def pair_kind(a: Record, b: Record) -> str:
+    """Whose comparisons apply: the records' kind, or a person's when a person meets a company whose name reads
+    as a person's (``records.formless_person``)."""
+    return a.kind if a.kind == b.kind else "person"
+
+
 def compare_records(a: Record, b: Record) -> dict[str, Comparison]:
-    """Every applicable comparison of two records of the same kind."""
+    """Every applicable comparison of two records (of one kind, or a person and a company read as a person)."""
     out: dict[str, Comparison] = {}
-    for name, fn in COMPARISONS[a.kind].items():
+    for name, fn in COMPARISONS[pair_kind(a, b)].items():
         result = fn(a, b)
         if result is not None:
             out[name] = result
@@ -78,8 +84,9 @@ class Model:
         return Scored(probability, total, parts)
 
     def score(self, a: Record, b: Record) -> Scored:
-        kind_levels = self.levels.get(a.kind, {})
-        total = self.prior.get(a.kind, 0.0)
+        kind = pair_kind(a, b)
+        kind_levels = self.levels.get(kind, {})
+        total = self.prior.get(kind, 0.0)
         parts = []
         compared = compare_records(a, b)
         for name, result in compared.items():

@@ -15,7 +15,7 @@ from functools import lru_cache
 from engine.entity_resolution.lexicon import load_lexicon
 from engine.entity_resolution.text import fold
 
-__all__ = ["PersonName", "parse_person_name", "readings", "GIVEN_NAMES", "SURNAMES"]
+__all__ = ["PersonName", "parse_person_name", "readings", "reads_as_person", "GIVEN_NAMES", "SURNAMES"]
 
 _PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "SAN", "SANTA", "VAN", "VON", "MC", "MAC", "DA", "DI"})
 _TITLES = frozenset({"SR", "SRA", "SRTA", "DR", "DRA", "LIC", "ING", "ARQ", "C", "MTRO", "MTRA", "PROF", "PROFA",
@@ -222,3 +222,22 @@ def all_readings(raw: str) -> tuple[PersonName, ...]:
     seen = {(r.given, r.paternal, r.maternal) for r in likely}
     extra = tuple(r for r in others if (r.given, r.paternal, r.maternal) not in seen)
     return likely + extra
+
+
+@lru_cache(maxsize=200_000)
+def reads_as_person(raw: str) -> bool:
+    """The words of a name without legal form read as a person's: two to six words, each a known given name or
+    surname (one unknown word allowed in four or more), at least one of each ("GUERRERO ESCAMILLA JOSUE DAVID").
+
+    Suppliers that are natural people often reach procurement records as "companies" without an RFC.
+
+    >>> reads_as_person("GUERRERO ESCAMILLA JOSUE DAVID"), reads_as_person("CONSTRUCTORA GARCIA")
+    (True, False)
+    """
+    units = _units(_SUFFIX.sub("", raw))
+    if not 2 <= len(units) <= 6 or any(not _last_word(u).isalpha() for u in units):
+        return False
+    given = sum(_is_given(u) and len(_last_word(u)) > 1 for u in units)
+    surnames = sum(_is_surname(u) for u in units)
+    unknown = sum(not _is_given(u) and not _is_surname(u) for u in units)
+    return given >= 1 and surnames >= 1 and unknown <= (1 if len(units) >= 4 else 0)

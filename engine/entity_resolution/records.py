@@ -16,10 +16,10 @@ from engine.entity_resolution.contact import (
     registered_domain,
 )
 from engine.entity_resolution.identifiers import CURP, RFC, parse_curp, parse_rfc, rfc_person_letters
-from engine.entity_resolution.persons import PersonName, all_readings, readings
+from engine.entity_resolution.persons import PersonName, all_readings, readings, reads_as_person
 from engine.entity_resolution.text import fold
 
-__all__ = ["Mention", "Record", "prepare", "KINDS", "ATTRIBUTES"]
+__all__ = ["Mention", "Record", "prepare", "formless_person", "KINDS", "ATTRIBUTES"]
 
 KINDS = ("person", "company")
 _STRINGS = ("rfc", "curp", "address", "country", "phone", "email", "website")
@@ -132,7 +132,8 @@ def prepare(mention: Mention) -> Record:
 
     company = parse_company_name(mention.name) if mention.kind == "company" else None
     rfc, curp = parse_rfc(mention.rfc), parse_curp(mention.curp)
-    persons = _person_readings(mention.name, rfc, curp) if mention.kind == "person" else ()
+    persons = _person_readings(mention.name, rfc, curp) if mention.kind == "person" or (
+        company is not None and formless_person(company, rfc, mention.name)) else ()
     name = company.name if company else (persons[0].full if persons else fold(mention.name))
     record = Record(
         mention=mention, name=name, company=company, persons=persons,
@@ -144,6 +145,12 @@ def prepare(mention: Mention) -> Record:
         attributes=parse_attributes(mention.extra),
     )
     return replace(record, keys=keys_for(record), probes=probes_for(record))
+
+
+def formless_person(company: CompanyName, rfc: RFC | None, raw: str) -> bool:
+    """A "company" that may be a natural person: no legal form, no company RFC (none, or a person's 13-character
+    one), and words that read as a person's name (``persons.reads_as_person``)."""
+    return not company.legal_form and (rfc is None or rfc.kind == "person") and reads_as_person(raw)
 
 
 def _person_readings(raw: str, rfc: RFC | None, curp: CURP | None) -> tuple[PersonName, ...]:
