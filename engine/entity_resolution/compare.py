@@ -457,9 +457,12 @@ def site(a: Record, b: Record) -> Comparison | None:
     dialled = contact.phone(a, b)
     if dialled is None or dialled.level != "different":
         return None
-    numbers = a.address.number and b.address.number and a.address.number != b.address.number
     score = fuzzy.token_set_ratio(a.address.text, b.address.text)
-    if numbers or score < 0.85:
+    if a.address.number and b.address.number:
+        elsewhere = a.address.number != b.address.number  # "747 9TH AVE" is "747 NINTH AVE"; 145 is not 221
+    else:
+        elsewhere = score < 0.85
+    if elsewhere:
         return Comparison("other_site", score, f"another site: {a.address.text!r} / {b.address.text!r}, "
                                                f"{dialled.detail}")
     return None

@@ -28,6 +28,11 @@ SITE_VETO = -20.0
 RULES = frozenset({"site"})
 _IDENTIFYING = frozenset({("rfc", "same_valid"), ("rfc", "same"), ("rfc", "near"), ("curp", "same_valid"),
                           ("curp", "same"), ("identifiers", "same")})
+# Likewise two organisations whose names disagree are two, whatever address, phone or website they share (the
+# restaurants of one hotel, the firms at one address that detection flags): only an identifier makes them one.
+NAME_VETO = SITE_VETO  # the weight of a pair a rule keeps apart
+_NAMES_DISAGREE = frozenset({("company_name", "different"), ("company_name", "word_differs"),
+                             ("company_name", "subset_unit")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +94,21 @@ class Model:
         total = self.prior.get(kind, 0.0)
         parts = []
         compared = compare_records(a, b)
+        identified = any((n, c.level) in _IDENTIFYING for n, c in compared.items())
+        veto = None
         for name, result in compared.items():
             if name in RULES:
-                identified = any((n, c.level) in _IDENTIFYING for n, c in compared.items())
                 w = 0.0 if identified else SITE_VETO
             else:
                 w = kind_levels.get(name, {}).get(result.level, {}).get("weight", 0.0)
+            if not identified and (name in RULES or (name, result.level) in _NAMES_DISAGREE):
+                veto = len(parts)
             total += w
             parts.append((name, result, w))
+        if veto is not None and total > NAME_VETO:  # a rule, not evidence: nothing else outweighs it
+            name, result, w = parts[veto]
+            parts[veto] = (name, result, round(w - (total - NAME_VETO), 4))
+            total = NAME_VETO
         probability = 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0)))
         return Scored(probability, total, tuple(parts))
 
