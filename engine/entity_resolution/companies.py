@@ -161,6 +161,15 @@ def parse_company_name(raw: str) -> CompanyName:
     return CompanyName(" ".join(words), sofom.lstrip("_"))
 
 
+def _singular(word: str) -> str:
+    """An English or Spanish plural reduced to its singular, roughly: "TECHNOLOGIES", "SERVICIOS", "LABS"."""
+    if word.endswith("IES"):
+        return word[:-3] + "Y"
+    if word.endswith("ES") and word[-3:-2] in ("R", "L", "N", "D", "J", "Z"):
+        return word[:-2]  # "PROVEEDORES", "MATERIALES"
+    return word[:-1] if word.endswith("S") and not word.endswith("SS") else word
+
+
 def _in_order(short: str, long_: str) -> bool:
     found = 0
     for ch in long_:
@@ -173,7 +182,7 @@ def _in_order(short: str, long_: str) -> bool:
 def same_word(a: str, b: str) -> bool:
     """Two spellings of one word of a company name: equal, one typo apart (two in a long word), or one an
     abbreviation of the other, cut short ("UNIV", "TECH") or contracted ("MFG", "DEPT", "NATL")."""
-    if a == b:
+    if a == b or (len(a) > 3 and len(b) > 3 and _singular(a) == _singular(b)):
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 3 and short[0] == long_[0] and len(long_) >= len(short) + 2:
