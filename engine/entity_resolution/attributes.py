@@ -42,7 +42,7 @@ ATTRIBUTES: dict[str, AttributeSpec] = {
     "coinventors": AttributeSpec("names", "some of the people named beside them (co-inventors) are the same"),
     "related_names": AttributeSpec("names", "some of the people or firms named beside them are the same"),
     "category": AttributeSpec("words", "the trades or categories given share their words"),
-    "source": AttributeSpec("category", "both mentions come from the same source (one register rarely lists an entity twice)"),
+    "source": AttributeSpec("category", "both mentions come from the same source (a register lists an entity once)"),
     "filing_date": AttributeSpec("period", "the records are from about the same time"),
     "patent_id": AttributeSpec("document", "both mentions are named in the same document (two names in one are two)"),
 }

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from engine.entity_resolution import contact, fuzzy
 from engine.entity_resolution.attributes import ATTRIBUTE_COMPARISONS
+from engine.entity_resolution.companies import UNIT_WORDS, align_words, initials
 from engine.entity_resolution.comparison import Comparator, Comparison
 from engine.entity_resolution.given_names import variants
-from engine.entity_resolution.companies import UNIT_WORDS, align_words, initials
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
 from engine.entity_resolution.persons import PersonName, all_readings
 from engine.entity_resolution.records import Record
@@ -233,7 +233,8 @@ def person_name(a: Record, b: Record) -> Comparison | None:
 
 _NAME_DETAILS = {
     "fuzzy": "names nearly equal", "nickname": "same name but for a nickname or variant of a given name",
-    "middle_names": "same given name and surname, middle names differ or missing", "maternal_missing": "same name, one without maternal surname",
+    "middle_names": "same given name and surname, middle names differ or missing",
+    "maternal_missing": "same name, one without maternal surname",
     "given_partial": "surnames agree, given names partly", "similar": "names alike, with typos",
     "one_word": "one name is a word of the other", "maternal_differs": "maternal surnames differ",
     "paternal_differs": "paternal surnames differ", "different": "names differ",

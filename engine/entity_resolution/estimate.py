@@ -162,8 +162,9 @@ def _em(candidates: Patterns, randoms: Patterns, m: Table, u: Table, share: floa
     prior_m, prior_u = copy.deepcopy(m), copy.deepcopy(u)
     both = candidates + randoms
     total = sum(both.values())
-    iteration = 0
-    for iteration in range(1, ITERATIONS + 1):
+    iterations = 0
+    while iterations < ITERATIONS:
+        iterations += 1
         got_m, got_u, matches = _expect(both, m, u, share)
         new_share = min(max(matches / total, 1e-4), 1 - 1e-4)
         new_m = {name: _posterior(got_m[name], prior_m[name]) for name in m}
@@ -175,7 +176,7 @@ def _em(candidates: Patterns, randoms: Patterns, m: Table, u: Table, share: floa
     _, got_u, matches = _expect(candidates, m, u, share)
     u = {name: _posterior(got_u[name], u[name]) for name in u}
     share = min(max(matches / sum(candidates.values()), 1e-4), 1 - 1e-4)
-    return m, u, share, iteration
+    return m, u, share, iterations
 
 
 def _posterior(seen: Counter[str], prior: dict[str, float]) -> dict[str, float]:

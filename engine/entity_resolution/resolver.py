@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.entity_resolution.blocking import COMPANY_NAME_PREFIX, IDENTIFIER_PREFIXES, WEAK_PREFIXES
+from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WEAK_PREFIXES
 from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
