@@ -20,12 +20,18 @@ from engine.entity_resolution.phonetic import spanish_key
 if TYPE_CHECKING:
     from engine.entity_resolution.records import Record
 
-__all__ = ["keys_for", "probes_for", "IDENTIFIER_PREFIXES", "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "COMPANY_NAME_PREFIX"]
+__all__ = ["keys_for", "probes_for", "lookup_keys", "candidate_pairs", "posting_limit", "IDENTIFIER_PREFIXES",
+           "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "RARE_PREFIXES", "RARE_POSTING", "MAX_POSTING", "COMPANY_NAME_PREFIX"]
 
 IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:", "id:", "tel:", "mail:", "web:")
 WORD_PAIR_PREFIX = "ww:"  # two words of a person's name, whatever their roles
 WEAK_PREFIXES = (WORD_PAIR_PREFIX, "il:")  # alone, not worth a comparison
 COMPANY_NAME_PREFIX = "cn:"  # the whole name: how many entities carry it
+MAX_POSTING = 3000  # a name key shared by more entities than this says too little to follow
+# keys worth following only while few entities share them: a surname, a first name, a date or an address alone
+# calls for a comparison when it is rare (term frequency, applied to blocking)
+RARE_PREFIXES = ("lw:", "wf:", "dt:", "ad:")
+RARE_POSTING = 100
 
 
 def _last(unit: str) -> str:
@@ -42,6 +48,8 @@ def _pairs(keys: set[str], prefix: str, values: set[str]) -> None:
 def _person_keys(r: Record, keys: set[str]) -> None:
     known = known_date(r)
     day = known.strftime("%y%m%d") if known else ""
+    if known:
+        keys.add(f"dt:{known.isoformat()}")
     words = {_last(u) for p in r.persons for u in (p.paternal, p.maternal, *p.given.split())} - {""}
     # any two words of the name, whatever their roles: a misread order still meets
     _pairs(keys, WORD_PAIR_PREFIX, {spanish_key(w) for w in words} - {""})
@@ -108,7 +116,10 @@ def _company_keys(r: Record, keys: set[str]) -> None:
 
 def _address_keys(r: Record, keys: set[str]) -> None:
     """Postcode with the house number, and postcode with the street's first word: the same place however the
-    name is misspelt (a person's surname mistyped, a company renamed)."""
+    name is misspelt (a person's surname mistyped, a company renamed); and the whole address, followed while few
+    entities give it."""
+    if r.address is not None and r.address.text:
+        keys.add(f"ad:{r.address.text}")
     if r.address is None or not r.address.postcode:
         return
     words = r.address.text.split()
@@ -175,7 +186,7 @@ def probes_for(r: Record) -> tuple[str, ...]:
         return ()
     if len(words) == 1:
         word = words[0]
-        return tuple(sorted({f"p/w1:{spanish_key(word)}", f"p/wl:{spanish_key(word)}",
+        return tuple(sorted({f"p/w1:{spanish_key(word)}", f"p/lw:{spanish_key(word)}",
                              *(f"p/wf:{spanish_key(n)}" for n in stands_for(word))}))
     return tuple(sorted({f"p/w1:{spanish_key(words[-1])}", *(f"p/w1:{spanish_key(n)}" for n in stands_for(words[0]))}))
 
@@ -189,4 +200,42 @@ def one_word_keys(r: Record) -> set[str]:
         return set()
     if len(words) == 1:
         return {f"w1:{spanish_key(words[0])}"}
-    return {f"wl:{spanish_key(words[-1])}", *(f"wf:{spanish_key(n)}" for n in stands_for(words[0]))}
+    return {f"lw:{spanish_key(words[-1])}", *(f"wf:{spanish_key(n)}" for n in stands_for(words[0]))}
+
+
+def lookup_keys(r: Record) -> tuple[str, ...]:
+    """The keys a record looks up to find its candidates: its own keys and its probes."""
+    return r.keys + r.probes
+
+
+def posting_limit(key: str) -> int | None:
+    """How many entities may share a key for it still to be followed: None for an identifier (always followed),
+    ``RARE_POSTING`` for a rare-only key, else ``MAX_POSTING``."""
+    family = key[2:]
+    if family.startswith(IDENTIFIER_PREFIXES):
+        return None
+    return RARE_POSTING if family.startswith(RARE_PREFIXES) else MAX_POSTING
+
+
+def candidate_pairs(records: list[Record], max_block: int, partners: int = 0, seed: int = 0) -> set[tuple[int, int]]:
+    """Pairs of records (by position) that blocking makes candidates: one looks up a key the other is indexed
+    under. A key shared by more than ``max_block`` records gives ``partners`` random partners per record (none
+    when 0), as a resolver following it would meet only a few of them."""
+    import random
+
+    rng = random.Random(seed)
+    index: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        for key in r.keys:
+            index.setdefault(key, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for i, r in enumerate(records):
+        for key in lookup_keys(r):
+            found = index.get(key, ())
+            limit = posting_limit(key)
+            if limit is not None and len(found) > limit:
+                continue
+            if len(found) > max_block:
+                found = rng.sample(found, partners) if partners else ()
+            pairs.update((min(i, j), max(i, j)) for j in found if j != i)
+    return pairs

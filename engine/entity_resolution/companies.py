@@ -13,8 +13,8 @@ from functools import lru_cache
 from engine.entity_resolution import fuzzy
 from engine.entity_resolution.text import tokens
 
-__all__ = ["LEGAL_FORMS", "CompanyName", "parse_company_name", "STOPWORDS", "UNIT_WORDS", "align_words",
-           "same_word", "initials"]
+__all__ = ["LEGAL_FORMS", "CompanyName", "parse_company_name", "STOPWORDS", "UNIT_WORDS", "ROLE_WORDS", "align_words",
+           "same_word", "initials", "names_a_part"]
 
 # code -> spellings, compacted (folded words joined without spaces). First match wins on
 # truncated forms, so the commonest full form of a prefix is listed first.
@@ -82,6 +82,13 @@ UNIT_WORDS = frozenset("""DIVISION DIV DEPARTMENT DEPT BRANCH LABORATORY LABORAT
 CENTER CENTRE CTR INSTITUTE INST FOUNDATION FOUND SCHOOL HOSPITAL SUBSIDIARY UNIT SECTION AGENCY BUREAU COMMAND
 STATION CAMPUS SUCURSAL PLANTA DEPARTAMENTO FILIAL AGENCIA OFICINA DELEGACION UNIDAD INSTITUTO FUNDACION
 LABORATORIO CENTRO ESCUELA CLINICA""".split())
+# words that name who acts for an organisation, not the organisation: its governing body ("The Regents of the
+# University of California", "Board of Trustees of the Leland Stanford Junior University") or the official or
+# government that represents it ("The United States of America as represented by the Secretary of the Navy");
+# English, Spanish and French
+ROLE_WORDS = frozenset("""BOARD BD TRUSTEES TRUSTEE REGENTS REGENT GOVERNORS SUPERVISORS CURATORS FELLOWS
+SECRETARY SECY ADMINISTRATOR COMMISSIONER DIRECTOR REPRESENTED REPRESENTING ACTING BEHALF GOVERNMENT
+REPRESENTADO REPRESENTADA REPRESENTE REPRESENTEE GOBIERNO GOUVERNEMENT""".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +105,9 @@ class CompanyName:
 
     @property
     def significant(self) -> list[str]:
-        """The words that carry the name: no articles or prepositions, no legal-form word left inside the name
-        ("GENERAL DYNAMICS CORP SPACE SYSTEMS"), and initials written apart read as one word ("S G N": "SGN")."""
+        """The words that carry the name, each once: no articles or prepositions, no legal-form word left inside
+        the name ("GENERAL DYNAMICS CORP SPACE SYSTEMS"), no governing body or representative (``ROLE_WORDS``),
+        and initials written apart read as one word ("S G N": "SGN")."""
         return _significant(self.name)
 
 
@@ -118,9 +126,9 @@ def _significant(name: str) -> list[str]:
         if letters:
             out.append(letters)
             letters = ""
-        if w not in STOPWORDS and w not in _FORM_WORDS:
+        if w not in STOPWORDS and w not in _FORM_WORDS and w not in ROLE_WORDS and w not in out:
             out.append(w)
-    if letters:
+    if letters and letters not in out:
         out.append(letters)
     return out or [w for w in name.split() if w not in STOPWORDS]
 
@@ -181,10 +189,13 @@ def _in_order(short: str, long_: str) -> bool:
 @lru_cache(maxsize=200_000)
 def same_word(a: str, b: str) -> bool:
     """Two spellings of one word of a company name: equal, one typo apart (two in a long word), or one an
-    abbreviation of the other, cut short ("UNIV", "TECH") or contracted ("MFG", "DEPT", "NATL")."""
+    abbreviation of the other, cut short ("UNIV", "TECH") or contracted ("MFG", "DEPT", "NATL"; "JR", "BD": the
+    first and last letters)."""
     if a == b or (len(a) > 3 and len(b) > 3 and _singular(a) == _singular(b)):
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) == 2 and len(long_) >= 4:
+        return short[0] == long_[0] and short[1] == long_[-1]
     if len(short) >= 3 and short[0] == long_[0] and len(long_) >= len(short) + 2:
         if long_.startswith(short) or (len(short) <= 5 and _in_order(short, long_)):
             return True
@@ -211,7 +222,38 @@ def align_words(xs: list[str], ys: list[str]) -> tuple[int, list[str], list[str]
             left_x.append(x)
         else:
             rest_y.remove(partner)
+    left_x, rest_y = _acronyms_paired(left_x, rest_y, xs, ys)
     return len(xs) - len(left_x), left_x, rest_y
+
+
+def _acronyms_paired(left_x: list[str], left_y: list[str], xs: list[str], ys: list[str]) -> tuple[list[str], list[str]]:
+    """Words left over that are the acronym of words the names spell out ("NASA", "MTU", "US"): paired with the
+    run of the other's leftover words they abbreviate, or dropped when they abbreviate words both names share."""
+    for left, other_left, own, other in ((left_x, left_y, xs, ys), (left_y, left_x, ys, xs)):
+        for word in [w for w in left if 2 <= len(w) <= 6]:
+            run = _run_spelt(word, other_left)
+            if run:
+                left.remove(word)
+                for w in run:
+                    other_left.remove(w)
+            elif _run_spelt(word, [w for w in own if w != word]) or _run_spelt(word, other):
+                left.remove(word)
+    return left_x, left_y
+
+
+def _run_spelt(acronym: str, words: list[str]) -> list[str]:
+    """The run of consecutive words whose initials spell the acronym, or []."""
+    n = len(acronym)
+    for i in range(len(words) - n + 1):
+        if initials(words[i : i + n]) == acronym:
+            return words[i : i + n]
+    return []
+
+
+def names_a_part(extra: list[str]) -> bool:
+    """Words added to an organisation's name that name a part of it: a unit word with what tells the unit apart
+    ("POMONA DIVISION", "SPACE SYSTEMS DIV"); a unit word alone ("X DEPARTMENT") is the organisation itself."""
+    return any(w in UNIT_WORDS for w in extra) and any(w not in UNIT_WORDS and w not in STOPWORDS for w in extra)
 
 
 def initials(words: list[str]) -> str:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from engine.entity_resolution import contact, fuzzy
 from engine.entity_resolution.attributes import ATTRIBUTE_COMPARISONS
-from engine.entity_resolution.companies import UNIT_WORDS, align_words, initials
+from engine.entity_resolution.companies import UNIT_WORDS, align_words, initials, names_a_part
 from engine.entity_resolution.comparison import Comparator, Comparison
 from engine.entity_resolution.given_names import variants
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
@@ -251,7 +251,7 @@ def company_name(a: Record, b: Record) -> Comparison | None:
     sx, sy = a.company.significant, b.company.significant
     if sx == sy:
         return Comparison("exact", 1.0, f"same words {' '.join(sx)}")
-    if y.startswith(x) and y[len(x)] == " " and any(w in UNIT_WORDS for w in y[len(x):].split()):
+    if y.startswith(x) and y[len(x)] == " " and names_a_part(y[len(x):].split()):
         return Comparison("subset_unit", len(x) / len(y), f"{y[len(x):].strip()} names a part of {x}")
     if len(x) >= 10 and y.startswith(x):
         if y[len(x)] == " ":
@@ -294,7 +294,7 @@ def _company_words(sx: list[str], sy: list[str], score: float) -> Comparison | N
     if left_x and left_y:
         return Comparison("word_differs", score, f"names {words} differ in {' '.join(left_x)} / {' '.join(left_y)}")
     extra = left_x or left_y
-    if any(w in UNIT_WORDS for w in extra):
+    if names_a_part(extra):
         return Comparison("subset_unit", score, f"{' '.join(extra)} names a part of the organisation: {words}")
     if min(len(sx), len(sy)) >= 2:
         return Comparison("subset", score, f"one name is the core of the other: {words}")

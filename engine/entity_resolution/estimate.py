@@ -10,9 +10,14 @@ probabilistic model to assist merging of large-scale administrative records").
 
 The stored weights are the starting point and a prior: each stored level's m and u count
 as ``PRIOR_PAIRS`` pseudo-pairs, so a level the batch hardly shows keeps its stored value.
-A comparison the stored weights do not know (phone, e-mail, the extra attributes) starts
-from its own similarity scores: m in proportion to how alike its levels say the values
-are, u in proportion to how unlike. Rule-based parts (``model.RULES``) are not estimated.
+What labelled pairs taught (a stored level seen in ``MIN_LEARNT`` of them, and the share of
+matches) moves at most ``MAX_SHIFT`` bits: EM's two classes are "alike" and "not alike",
+which drift from "one entity" and "two" where hard negatives abound (namesakes, swapped
+surnames), so estimation adapts the stored weights without overturning them. A comparison
+or level the stored weights do not know (the extra attributes, an organisation's role
+words) is estimated freely, starting from its own similarity scores: m in proportion to
+how alike its levels say the values are, u in proportion to how unlike. Rule-based parts
+(``model.RULES``) are not estimated.
 Pairs are sampled (``MAX_PAIRS``, at most ``BLOCK_PAIRS`` per mention in a large block)
 and identical comparison patterns are counted once, so a batch of 10,000 mentions is
 estimated in seconds to a minute.
@@ -30,9 +35,9 @@ import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import combinations
 from typing import Any
 
+from engine.entity_resolution.blocking import candidate_pairs as blocked_pairs
 from engine.entity_resolution.model import RULES, Model, compare_records
 from engine.entity_resolution.records import Mention, Record, prepare
 
@@ -42,38 +47,19 @@ MAX_PAIRS = 150_000  # candidate pairs compared per kind
 MIN_PAIRS = 200  # fewer candidate pairs than this are too few to estimate from: the stored weights are kept
 BLOCK = 40  # a block of at most this many mentions gives all its pairs
 BLOCK_PAIRS = 6  # a larger block gives this many random partners per mention
-MAX_BLOCK = 5_000  # a key shared by more mentions says too little to follow
 PRIOR_PAIRS = 20.0  # weight of the stored m and u, in pairs
+MAX_SHIFT = 1.0  # bits an estimate may move a weight (or the prior) learnt from labelled pairs
+MIN_LEARNT = 20  # labelled pairs a stored level needs for its weight to bind the estimate
 ITERATIONS = 40
 EPSILON = 1e-4  # no level is impossible: m and u stay above this
 
 
 def candidate_pairs(records: list[Record], seed: int = 0, max_pairs: int = MAX_PAIRS) -> list[tuple[int, int]]:
-    """Pairs of records that share a blocking key: all pairs of a small block, a sample of a large one."""
+    """Pairs of records that blocking makes candidates (``blocking.candidate_pairs``): all the pairs of a key
+    shared by at most ``BLOCK`` records, ``BLOCK_PAIRS`` random partners per record in a larger one; at most
+    ``max_pairs`` of them, drawn at random."""
     rng = random.Random(seed)
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(records):
-        for key in r.keys:
-            blocks[key].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for i, r in enumerate(records):  # a probe meets the records indexed under its key
-        for key in r.probes:
-            found = blocks.get(key, [])
-            for j in (found if len(found) <= BLOCK else rng.sample(found, BLOCK_PAIRS)):
-                if i != j:
-                    pairs.add((min(i, j), max(i, j)))
-    for key in sorted(blocks):
-        members = blocks[key]
-        if len(members) < 2 or len(members) > MAX_BLOCK:
-            continue
-        if len(members) <= BLOCK:
-            pairs.update(combinations(members, 2))
-            continue
-        for i in members:
-            for j in rng.sample(members, BLOCK_PAIRS):
-                if i != j:
-                    pairs.add((min(i, j), max(i, j)))
-    ordered = sorted(pairs)
+    ordered = sorted(blocked_pairs(records, BLOCK, BLOCK_PAIRS, seed))
     return ordered if len(ordered) <= max_pairs else sorted(rng.sample(ordered, max_pairs))
 
 
@@ -205,14 +191,31 @@ def estimate_model(mentions: Iterable[Mention | Record], stored: Model | None = 
         share = 1.0 / (1.0 + 2.0 ** -stored.prior.get(kind, 0.0))
         m, u, share, iterations = _em(counts, randoms, m, u, share)
         levels = copy.deepcopy(stored.levels.get(kind, {}))
+        bounded = 0
         for name in m:
             for level in m[name]:
+                learnt = stored.levels.get(kind, {}).get(name, {}).get(level)
+                weight = _bounded(math.log2(m[name][level] / u[name][level]), learnt)
+                bounded += weight != round(math.log2(m[name][level] / u[name][level]), 4)
                 levels.setdefault(name, {})[level] = {"m": round(m[name][level], 6), "u": round(u[name][level], 6),
-                                                      "weight": round(math.log2(m[name][level] / u[name][level]), 4)}
+                                                      "weight": weight}
         model.levels[kind] = levels
-        model.prior[kind] = round(math.log2(share / (1 - share)), 4)
-        model.meta["estimated"][kind] = _summary(len(of_kind), len(pairs), len(counts), iterations, share)
+        model.prior[kind] = _bounded(math.log2(share / (1 - share)), {"weight": stored.prior[kind]}
+                                     if kind in stored.prior else None)
+        model.meta["estimated"][kind] = _summary(len(of_kind), len(pairs), len(counts), iterations, share) | {
+            "bounded_levels": bounded}
     return model
+
+
+def _bounded(estimated: float, learnt: dict[str, float] | None) -> float:
+    """An estimated weight (or prior), kept within ``MAX_SHIFT`` bits of the stored one when labelled pairs taught
+    that one (``MIN_LEARNT`` at least): EM finds what the batch says, but when its two classes drift from "the same
+    entity" and "two entities" (namesakes with swapped surnames fitted as one entity), labelled evidence has the
+    last word."""
+    support = learnt.get("pairs_m", MIN_LEARNT) + learnt.get("pairs_u", 0) if learnt else 0
+    if not learnt or "weight" not in learnt or support < MIN_LEARNT:
+        return round(estimated, 4)
+    return round(min(max(estimated, learnt["weight"] - MAX_SHIFT), learnt["weight"] + MAX_SHIFT), 4)
 
 
 def _summary(mentions: int, pairs: int, patterns: int, iterations: int, share: float) -> dict[str, Any]:

@@ -69,7 +69,9 @@ class Model:
     """Log-odds weights per (kind, comparison, level) and the two decision thresholds."""
 
     prior: dict[str, float]  # kind -> log2 odds of a match among candidate pairs
-    levels: dict[str, dict[str, dict[str, dict[str, float]]]]  # kind -> comparison -> level -> {m, u, weight}
+    # kind -> comparison -> level -> {m, u, weight}, and when learnt from labelled pairs how many matching
+    # (pairs_m) and non-matching (pairs_u) pairs showed the level
+    levels: dict[str, dict[str, dict[str, dict[str, float]]]]
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # kind -> {match, possible} log2 odds
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -140,7 +142,9 @@ class Model:
                     m = (counts[(kind, True)][(name, level)] + smoothing) / (n_m + k * smoothing)
                     u = (counts[(kind, False)][(name, level)] + smoothing) / (n_u + k * smoothing)
                     levels[kind][name][level] = {"m": round(m, 6), "u": round(u, 6),
-                                                 "weight": round(math.log2(m / u), 4)}
+                                                 "weight": round(math.log2(m / u), 4),
+                                                 "pairs_m": counts[(kind, True)][(name, level)],
+                                                 "pairs_u": counts[(kind, False)][(name, level)]}
         model = cls(prior, levels, **kw)
         model.thresholds = model.fit_thresholds(pairs_seen) if not model.thresholds else model.thresholds
         return model

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WEAK_PREFIXES
+from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WEAK_PREFIXES, lookup_keys, posting_limit
 from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
@@ -29,7 +29,6 @@ __all__ = ["Resolver", "Resolution", "entity_id_for"]
 
 CROSS_MARGIN = 2.0  # bits above the match threshold a person and a formless company need to be one
 _CROSS_NAMES = frozenset({"exact", "fuzzy"})
-MAX_POSTING = 3000  # a name key shared by more entities than this says too little to follow
 MAX_CANDIDATES = 25  # entities scored per mention, those sharing most keys first
 MAX_MEMBERS = 12  # mentions of one entity compared with a new mention
 STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, however well another matches
@@ -192,9 +191,10 @@ class Resolver:
 
     def _candidates(self, record: Record, forced: set[str]) -> list[str]:
         counts: dict[str, float] = defaultdict(float)
-        for key in (*record.keys, *record.probes):
+        for key in lookup_keys(record):
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
-            if not strong and self.store.posting_size(key) > MAX_POSTING:
+            limit = posting_limit(key)
+            if limit is not None and self.store.posting_size(key) > limit:
                 continue
             weight = 3 if strong else 0.5 if key[2:].startswith(WEAK_PREFIXES) else 1
             for entity_id in self.store.postings(key):

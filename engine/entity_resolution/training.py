@@ -6,17 +6,24 @@ names and Faker), and the noise seen in Mexican records: dropped accents, legal 
 spelled many ways, CompraNet truncation, "PATERNO MATERNO NOMBRE" order, typos, missing
 fields, RFCs with a wrong check digit. Hard negatives are generated on purpose: swapped
 surnames, namesakes with other identifiers, siblings, companies whose names share a start.
+
+What the resolver reads beyond names and Mexican identifiers gets examples too, still from Mexican
+entities (so the stored priors stay those of Mexican records): people with phones written many ways,
+e-mails, the country, and a nickname for their given name (the Spanish table); siblings who share the
+household's phone and address. Organisations (``organisation_mentions``, named from the own vocabulary)
+with phone, e-mail, website, address and another scheme's identifier, named by long and short forms, acronyms,
+abbreviated words and words in another order; and as hard negatives, their units (a plant, a branch office),
+their other sites, and other firms at the same address and phone.
 """
 
 from __future__ import annotations
 
 import random
 import sys
-from collections import defaultdict
 from datetime import date, timedelta
-from itertools import combinations
 from pathlib import Path
 
+from engine.entity_resolution.blocking import candidate_pairs
 from engine.entity_resolution.identifiers import (
     curp_with_check_digit,
     rfc_company_letters,
@@ -27,7 +34,8 @@ from engine.entity_resolution.model import DEFAULT_WEIGHTS, Model
 from engine.entity_resolution.persons import _BUILTIN_GIVEN, _BUILTIN_SURNAMES
 from engine.entity_resolution.records import Mention, Record, prepare
 
-__all__ = ["generate_training_mentions", "labelled_pairs", "realistic_training_mentions", "train_default"]
+__all__ = ["generate_training_mentions", "labelled_pairs", "organisation_mentions", "realistic_training_mentions",
+           "train_default"]
 
 _WORDS = ("CONSTRUCTORA COMERCIALIZADORA SERVICIOS GRUPO INDUSTRIAL DESARROLLOS TRANSPORTES CONSULTORES "
           "ASESORES INMOBILIARIA DISTRIBUIDORA PROYECTOS SOLUCIONES INTEGRALES TECNOLOGIA ALIMENTOS NORTE SUR "
@@ -70,17 +78,60 @@ def _rfc(rng: random.Random, letters: str, day: date) -> str:
     return value if rng.random() > 0.03 else value[:-1] + ("0" if value[-1] != "0" else "1")
 
 
+def _phone(rng: random.Random) -> str:
+    """A ten-digit Mexican number in one of the three largest cities."""
+    return rng.choice(("55", "33", "81")) + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def _written_phone(rng: random.Random, digits: str) -> str:
+    """A ten-digit Mexican number as people write it; now and then one digit mistyped."""
+    if rng.random() < 0.03:
+        i = rng.randrange(2, 10)
+        digits = digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1 :]
+    area, rest = digits[:2], digits[2:]
+    return rng.choice((digits, f"{area} {rest[:4]} {rest[4:]}", f"({area}) {rest[:4]}-{rest[4:]}",
+                       f"+52 {area} {rest[:4]} {rest[4:]}", f"{rest[:4]}-{rest[4:]}", f"52{digits}"))
+
+
+_MAILBOXES = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.mx", "prodigy.net.mx")
+_COUNTRY = ("MX", "México", "MEXICO", "Mexico")
+
+
+def _nicknames() -> dict[str, list[str]]:
+    """Spanish given names and their nicknames, from the resolver's own table."""
+    import csv
+
+    from engine.entity_resolution.given_names import SPANISH_PATH
+
+    out: dict[str, list[str]] = {}
+    with SPANISH_PATH.open(encoding="utf-8") as f:
+        rows = csv.reader(line for line in f if not line.startswith("#"))
+        next(rows, None)
+        for row in rows:
+            if len(row) == 2:
+                out.setdefault(row[0], []).append(row[1])
+    return out
+
+
+_NICKNAMES = _nicknames()
+
+
 def _person(rng: random.Random, given: str, pat: str, mat: str, day: date) -> dict:
     letters = rfc_person_letters(given, pat, mat)
     curp = curp_with_check_digit(letters + day.strftime("%y%m%d") + rng.choice("HM") + rng.choice(_STATES)
                                  + pat[1:2] + mat[1:2] + given[1:2] + rng.choice("0A"))
+    user = f"{given.split()[0]}.{pat}{rng.randint(1, 99) if rng.random() < 0.5 else ''}".lower()
     return {"given": given, "pat": pat, "mat": mat, "day": day, "rfc": _rfc(rng, letters, day), "curp": curp,
             "address": f"CALLE {rng.choice(_WORDS)} {rng.randint(1, 999)} COL {rng.choice(_WORDS)} "
-                       f"{rng.randint(10000, 99999)}"}
+                       f"{rng.randint(10000, 99999)}",
+            "phone": _phone(rng), "email": f"{user}@{rng.choice(_MAILBOXES)}"}
 
 
 def _person_mention(rng: random.Random, p: dict, mid: str) -> Mention:
     given = p["given"] if rng.random() > 0.15 else _typo(rng, p["given"])
+    first, *rest = given.split()
+    if first in _NICKNAMES and rng.random() < 0.15:  # "PEPE" for "JOSE"
+        given = " ".join([rng.choice(_NICKNAMES[first]), *rest])
     pat = p["pat"] if rng.random() > 0.15 else _typo(rng, p["pat"])
     mat = p["mat"] if rng.random() > 0.15 else _typo(rng, p["mat"])
     if rng.random() < 0.1:
@@ -94,10 +145,14 @@ def _person_mention(rng: random.Random, p: dict, mid: str) -> Mention:
     address = p["address"] if rng.random() > 0.3 else _typo(rng, p["address"])
     if rng.random() < 0.1:
         address = f"AVENIDA {rng.choice(_WORDS)} {rng.randint(1, 999)} {rng.randint(10000, 99999)}"  # moved
+    email = p["email"] if rng.random() > 0.1 else f"{p['pat'].lower()}{rng.randint(1, 999)}@{rng.choice(_MAILBOXES)}"
     return Mention(mid, "person", " ".join(name.split()),
                    rfc=p["rfc"] if rng.random() < 0.4 else None, curp=p["curp"] if rng.random() < 0.3 else None,
                    birth_date=day.isoformat() if rng.random() < 0.5 else None,
-                   address=address if rng.random() < 0.4 else None)
+                   address=address if rng.random() < 0.4 else None,
+                   phone=_written_phone(rng, p["phone"]) if rng.random() < 0.25 else None,
+                   email=email if rng.random() < 0.15 else None,
+                   country=rng.choice(_COUNTRY) if rng.random() < 0.15 else None)
 
 
 def _company_mention(rng: random.Random, c: dict, mid: str) -> Mention:
@@ -127,8 +182,11 @@ def generate_training_mentions(seed: int = 7, entities: int = 1500) -> list[tupl
             twins.append(_person(rng, g, mat, pat, day + shift))  # swapped surnames
         if i % 12 == 0:
             twins.append(_person(rng, g, pat, mat, day + timedelta(days=rng.randrange(1, 9000))))  # namesake
-        if i % 10 == 0:
-            twins.append(_person(rng, rng.choice(given), pat, mat, day + timedelta(days=rng.randrange(300, 3000))))
+        if i % 10 == 0:  # a sibling, often at the same home with the same phone
+            sibling = _person(rng, rng.choice(given), pat, mat, day + timedelta(days=rng.randrange(300, 3000)))
+            if rng.random() < 0.6:
+                sibling.update(address=twins[0]["address"], phone=twins[0]["phone"])
+            twins.append(sibling)
         for k, p in enumerate(twins):
             for j in range(rng.choice((1, 2, 2, 3, 4))):
                 out.append((_person_mention(rng, p, f"p{i}.{k}.{j}"), f"p{i}.{k}"))
@@ -151,17 +209,104 @@ def generate_training_mentions(seed: int = 7, entities: int = 1500) -> list[tupl
     return out
 
 
+_UNITS = ("PLANTA", "SUCURSAL", "DIVISION", "LABORATORIO", "OFICINA", "FUNDACION")
+_PLACES = ("NORTE", "SUR", "GUADALAJARA", "MONTERREY", "PUEBLA", "QUERETARO", "TOLUCA", "LEON", "MERIDA")
+_LONG_FORMS = ("GRUPO {}", "{} DE MEXICO", "{} MEXICO", "CORPORATIVO {}", "{} INTERNACIONAL")
+_ABBREVIATED = {"INTERNACIONAL": "INTL", "SERVICIOS": "SERV", "CONSTRUCCIONES": "CONST", "NACIONAL": "NAL",
+                "COMERCIALIZADORA": "COMERC", "DISTRIBUIDORA": "DIST", "INDUSTRIAL": "IND", "MEXICANA": "MEX",
+                "ASOCIADOS": "ASOC", "INGENIERIA": "ING", "DESARROLLO": "DES", "TECNOLOGIA": "TEC"}
+
+
+def _premises(rng: random.Random) -> str:
+    return (f"{rng.choice(('CALLE', 'AVENIDA', 'BOULEVARD', 'Av.', 'Calz.'))} {rng.choice(_WORDS).title()} "
+            f"{rng.randint(1, 2999)}, Col. {rng.choice(_WORDS).title()}, C.P. {rng.randint(10000, 99999)}")
+
+
+def _organisation(rng: random.Random, name: str, form: str, rfc: str | None) -> dict:
+    from engine.entity_resolution.companies import STOPWORDS
+
+    domain = "".join(w for w in name.split() if w not in STOPWORDS)[:16].lower() or "empresa"
+    return {"name": name, "form": form, "rfc": rfc, "phone": _phone(rng), "address": _premises(rng),
+            "domain": domain + rng.choice((".com.mx", ".mx", ".com")),
+            "duns": "".join(rng.choice("0123456789") for _ in range(9)) if rng.random() < 0.3 else None}
+
+
+def _organisation_name(rng: random.Random, org: dict) -> str:
+    """One way of writing an organisation's name: typos, abbreviated words, a long or short form, its acronym,
+    words in another order, its legal form spelt any way or left out."""
+    from engine.entity_resolution.synthetic import _SPELLINGS, _noise
+
+    words = org["name"].split()
+    if rng.random() < 0.12:
+        words = [w if rng.random() > 0.3 else _ABBREVIATED.get(w, w) for w in words]
+    if rng.random() < 0.03 and len(words) >= 2:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    name = " ".join(words)
+    if rng.random() < 0.1:
+        name = rng.choice(_LONG_FORMS).format(name)
+    elif rng.random() < 0.05 and len([w for w in words if len(w) > 3]) >= 3:
+        name = "".join(w[0] for w in words if len(w) > 3)
+    if rng.random() < 0.12:
+        name = _noise(rng, name)
+    spellings = _SPELLINGS.get(org["form"], [])
+    if spellings and rng.random() < 0.7:
+        name = f"{name}, {rng.choice(spellings)}" if rng.random() < 0.4 else f"{name} {rng.choice(spellings)}"
+    return name.title() if rng.random() < 0.4 else name
+
+
+def _organisation_mention(rng: random.Random, org: dict, mid: str) -> Mention:
+    local = rng.choice(("contacto", "ventas", "info", "compras", "facturacion"))
+    address = org["address"] if rng.random() > 0.2 else _typo(rng, org["address"].upper())
+    return Mention(mid, "company", _organisation_name(rng, org),
+                   rfc=org["rfc"] if org["rfc"] and rng.random() < 0.3 else None,
+                   address=address if rng.random() < 0.5 else None,
+                   phone=_written_phone(rng, org["phone"]) if rng.random() < 0.5 else None,
+                   email=f"{local}@{org['domain']}" if rng.random() < 0.3 else None,
+                   website=rng.choice(("www.{}", "https://www.{}/", "http://{}")).format(org["domain"])
+                   if rng.random() < 0.3 else None,
+                   identifiers={"duns": org["duns"]} if org["duns"] and rng.random() < 0.5 else {},
+                   country=rng.choice(_COUNTRY) if rng.random() < 0.1 else None)
+
+
+def organisation_mentions(seed: int = 7, entities: int = 1500) -> list[tuple[Mention, str]]:
+    """Organisations named from this module's vocabulary, with their contact points, written in many ways; as hard
+    negatives, a unit of one (a plant, a branch office), another site of one (same name, other address and phone)
+    and another firm at one's address and phone."""
+    rng = random.Random(seed + 1)
+    surnames = sorted(_BUILTIN_SURNAMES)
+    forms = ("SA_DE_CV", "SA_DE_CV", "S_DE_RL_DE_CV", "SC", "AC", "SAPI_DE_CV", "")
+
+    def named() -> tuple[str, str]:
+        words = rng.sample(_WORDS, rng.choice((1, 2, 2, 3)))
+        name = " ".join([*words[:1], *rng.sample(surnames, rng.choice((0, 1, 1, 2))), *words[1:]])
+        return name, rng.choice(forms)
+
+    out: list[tuple[Mention, str]] = []
+    for k in range(entities):
+        name, form = named()
+        day = date(1980, 1, 1) + timedelta(days=rng.randrange(15000))
+        org = _organisation(rng, name, form, _rfc(rng, rfc_company_letters(name), day))
+        group = [org]
+        if k % 8 == 0:
+            unit = f"{name} {rng.choice(_UNITS)} {rng.choice(_PLACES)}"
+            group.append(_organisation(rng, unit, "", None) | {"domain": org["domain"]})
+        if k % 10 == 1:
+            group.append(_organisation(rng, name, form, None) | {"domain": org["domain"]})
+        if k % 12 == 2:
+            other, other_form = named()
+            group.append(_organisation(rng, other, other_form, None) | {"address": org["address"],
+                                                                         "phone": org["phone"]})
+        for i, member in enumerate(group):
+            for j in range(rng.choice((1, 2, 2, 3, 4))):
+                out.append((_organisation_mention(rng, member, f"o{k}.{i}.{j}"), f"o{k}.{i}"))
+    return out
+
+
 def labelled_pairs(mentions: list[tuple[Mention, str]], max_block: int = 200) -> list[tuple[Record, Record, bool]]:
-    """Every pair of mentions that share a blocking key, labelled with the truth."""
+    """Every pair of mentions blocking makes candidates (keys of at most ``max_block`` mentions), with the truth."""
     records = [(prepare(m), truth) for m, truth in mentions]
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, (r, _) in enumerate(records):
-        for key in r.keys:
-            blocks[key].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) <= max_block:
-            pairs.update(combinations(members, 2))
+    pairs = candidate_pairs([r for r, _ in records], max_block)
     return [(records[i][0], records[j][0], records[i][1] == records[j][1]) for i, j in sorted(pairs)]
 
 
@@ -177,14 +322,16 @@ def train_default(seed: int = 7, path: Path = DEFAULT_WEIGHTS, data_dir: Path = 
     """Regenerate the shipped weights file from a seed.
 
     Companies learn from real SAT 69-B names (the training split; the benchmark scores the
-    other one); people from Faker es_MX names and from this module's own vocabulary, so that
-    the person weights are not tied to one name list.
+    other one) and from organisations with contact points named from this module's vocabulary; people
+    from Faker es_MX names and from this module's own vocabulary, so that the person weights
+    are not tied to one name list.
     """
     own = [(m, truth) for m, truth in generate_training_mentions(seed) if m.kind == "person"]
-    pairs = labelled_pairs(own + realistic_training_mentions(data_dir, seed))
+    pairs = labelled_pairs(own + realistic_training_mentions(data_dir, seed) + organisation_mentions(seed))
     model = Model.train(pairs)
     model.meta = {"trained_by": "engine.entity_resolution.training.train_default", "seed": seed,
-                  "sources": "own vocabulary (people), SAT 69-B training split (companies), Faker es_MX (people)",
+                  "sources": "own vocabulary (people; organisations with contact points, long and short forms, "
+                             "units and sites), SAT 69-B training split (companies), Faker es_MX (people)",
                   "pairs": len(pairs), "matching_pairs": sum(1 for *_, same in pairs if same)}
     model.save(path)
     return model
