@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from engine.entity_resolution.text import fold
 
-__all__ = ["Address", "parse_address"]
+__all__ = ["Address", "parse_address", "GENERIC_WORDS"]
 
 _ABBREVIATIONS = {
     "AV": "AVENIDA", "AVE": "AVENIDA", "BLVD": "BOULEVARD", "BLV": "BOULEVARD", "C": "CALLE", "CALZ": "CALZADA",
@@ -18,6 +18,11 @@ _ABBREVIATIONS = {
     "CDMX": "CIUDAD DE MEXICO", "DF": "CIUDAD DE MEXICO",
 }
 _POSTCODE = re.compile(r"\b(\d{4,5})\b")
+# words any address may hold: kinds of street and of unit, and the words that introduce a number or a district
+GENERIC_WORDS = frozenset("""CALLE AVENIDA BOULEVARD CALZADA PRIVADA CERRADA ANDADOR RETORNO CIRCUITO PROLONGACION
+CALLEJON PEATONAL VIADUCTO CORREDOR PERIFERICO DIAGONAL EJE CONTINUACION AMPLIACION CARRETERA NUMERO INTERIOR EXTERIOR
+EDIFICIO DEPARTAMENTO COLONIA FRACCIONAMIENTO SIN DE DEL LA LAS LOS EL Y STREET ROAD DRIVE PLACE CRESCENT AVENUE LANE
+COURT WAY CLOSE TERRACE PARADE GROVE HIGHWAY THE OF AND UNIT FLAT APARTMENT SUITE FLOOR""".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,11 @@ class Address:
     text: str
     postcode: str
     number: str = ""  # the house number: the first number that is not the postcode
+
+    @property
+    def core(self) -> str:
+        """The words that tell this place from others: the text without words any address may hold."""
+        return " ".join(w for w in self.text.split() if w not in GENERIC_WORDS) or self.text
 
 
 @lru_cache(maxsize=100_000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.entity_resolution.addresses import GENERIC_WORDS
 from engine.entity_resolution.companies import UNIT_WORDS, initials
 from engine.entity_resolution.compare import known_date
 from engine.entity_resolution.given_names import stands_for
@@ -125,16 +126,11 @@ def _address_keys(r: Record, keys: set[str]) -> None:
     words = r.address.text.split()
     code = r.address.postcode
     number = next((w for w in words if w.isdigit() and w != code), "")
-    street = next((w for w in words if w.isalpha() and len(w) > 2 and w not in _STREET_TYPES), "")
+    street = next((w for w in words if w.isalpha() and len(w) > 2 and w not in GENERIC_WORDS), "")
     if number:
         keys.add(f"an:{code}|{number}")
     if street:
         keys.add(f"aw:{code}|{street[:4]}")
-
-
-_STREET_TYPES = frozenset("CALLE AVENIDA BOULEVARD CALZADA PRIVADA CERRADA ANDADOR RETORNO CIRCUITO PROLONGACION "
-                          "CALLEJON PEATONAL VIADUCTO CORREDOR PERIFERICO DIAGONAL EJE CONTINUACION AMPLIACION "
-                          "NUMERO INTERIOR EXTERIOR EDIFICIO DEPARTAMENTO COLONIA".split())
 
 
 _PAIR_WORDS = 8  # the words of a long name paired for blocking: the first eight carry it

@@ -142,12 +142,18 @@ def _compare_names(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName,
     """The level of the likely readings; or, when they disagree, the best agreement any plausible reading finds,
     or failing that the agreement of the names read given names first and one surname last."""
     found = _two_surnames(px, raw_x, py, raw_y)
-    if found[0] in _NAME_AGREEMENT or found[0] == "swapped":
+    if found[0] in _NAME_AGREEMENT or found[0] == "swapped" or not (_western(px[0]) and _western(py[0])):
         return found
     western = _given_then_surname(px[0].full.split(), py[0].full.split())
     if western is not None and NAME_LEVELS.index(western) < NAME_LEVELS.index(found[0]):
         return western, found[1], found[2], found[3]
     return found
+
+
+def _western(name: PersonName) -> bool:
+    """A name that may be read given names first and one surname last: not one whose writing shows two surnames
+    (surnames first, or two of them before a comma, as Mexican registers write), nor one its identifier settled."""
+    return name.order == "given_first" or (name.order == "comma" and not name.maternal)
 
 
 def _two_surnames(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName, ...], raw_y: str
@@ -438,10 +444,10 @@ def birth_date(a: Record, b: Record) -> Comparison | None:
 
 
 def address(a: Record, b: Record) -> Comparison | None:
-    """The addresses agree (postcode, words)."""
+    """The addresses agree (postcode, and the words that tell a place apart: not "street" or "colonia")."""
     if a.address is None or b.address is None or not a.address.text or not b.address.text:
         return None
-    score = fuzzy.token_set_ratio(a.address.text, b.address.text)
+    score = fuzzy.token_set_ratio(a.address.core, b.address.core)
     if score >= 0.97:
         return Comparison("exact", score, "same address")
     if score >= 0.85:

@@ -10,10 +10,12 @@ probabilistic model to assist merging of large-scale administrative records").
 
 The stored weights are the starting point and a prior: each stored level's m and u count
 as ``PRIOR_PAIRS`` pseudo-pairs, so a level the batch hardly shows keeps its stored value.
-What labelled pairs taught (a stored level seen in ``MIN_LEARNT`` of them, and the share of
-matches) moves at most ``MAX_SHIFT`` bits: EM's two classes are "alike" and "not alike",
-which drift from "one entity" and "two" where hard negatives abound (namesakes, swapped
-surnames), so estimation adapts the stored weights without overturning them. A comparison
+A weight labelled pairs taught (a stored level seen in ``MIN_LEARNT`` of them) moves at most
+``MAX_SHIFT`` bits: EM's two classes are "alike" and "not alike", which drift from "one
+entity" and "two" where hard negatives abound (namesakes, swapped surnames), so estimation
+adapts the stored weights without overturning them. The stored prior is kept with the
+thresholds: the two were fitted together on labelled pairs for the best F1, and EM's share
+of matches moves with its drift (it is reported as ``match_share``). A comparison
 or level the stored weights do not know (the extra attributes, an organisation's role
 words) is estimated freely, starting from its own similarity scores: m in proportion to
 how alike its levels say the values are, u in proportion to how unlike. Rule-based parts
@@ -48,7 +50,7 @@ MIN_PAIRS = 200  # fewer candidate pairs than this are too few to estimate from:
 BLOCK = 40  # a block of at most this many mentions gives all its pairs
 BLOCK_PAIRS = 6  # a larger block gives this many random partners per mention
 PRIOR_PAIRS = 20.0  # weight of the stored m and u, in pairs
-MAX_SHIFT = 1.0  # bits an estimate may move a weight (or the prior) learnt from labelled pairs
+MAX_SHIFT = 1.0  # bits an estimate may move a weight learnt from labelled pairs
 MIN_LEARNT = 20  # labelled pairs a stored level needs for its weight to bind the estimate
 ITERATIONS = 40
 EPSILON = 1e-4  # no level is impossible: m and u stay above this
@@ -173,7 +175,7 @@ def _posterior(seen: Counter[str], prior: dict[str, float]) -> dict[str, float]:
 
 def estimate_model(mentions: Iterable[Mention | Record], stored: Model | None = None, seed: int = 0,
                    max_pairs: int = MAX_PAIRS) -> Model:
-    """The stored model with its m, u and prior re-estimated, per kind, on these mentions (thresholds kept)."""
+    """The stored model with its m and u re-estimated, per kind, on these mentions (prior and thresholds kept)."""
     stored = stored or Model.load()
     records = [x if isinstance(x, Record) else prepare(x) for x in mentions]
     model = Model(dict(stored.prior), copy.deepcopy(stored.levels), copy.deepcopy(stored.thresholds),
@@ -200,18 +202,18 @@ def estimate_model(mentions: Iterable[Mention | Record], stored: Model | None = 
                 levels.setdefault(name, {})[level] = {"m": round(m[name][level], 6), "u": round(u[name][level], 6),
                                                       "weight": weight}
         model.levels[kind] = levels
-        model.prior[kind] = _bounded(math.log2(share / (1 - share)), {"weight": stored.prior[kind]}
-                                     if kind in stored.prior else None)
+        if kind not in stored.prior:  # the stored prior is kept: the thresholds were fitted with it
+            model.prior[kind] = round(math.log2(share / (1 - share)), 4)
         model.meta["estimated"][kind] = _summary(len(of_kind), len(pairs), len(counts), iterations, share) | {
             "bounded_levels": bounded}
     return model
 
 
 def _bounded(estimated: float, learnt: dict[str, float] | None) -> float:
-    """An estimated weight (or prior), kept within ``MAX_SHIFT`` bits of the stored one when labelled pairs taught
-    that one (``MIN_LEARNT`` at least): EM finds what the batch says, but when its two classes drift from "the same
-    entity" and "two entities" (namesakes with swapped surnames fitted as one entity), labelled evidence has the
-    last word."""
+    """An estimated weight, kept within ``MAX_SHIFT`` bits of the stored one when labelled pairs taught that one
+    (``MIN_LEARNT`` at least): EM finds what the batch says, but when its two classes drift from "the same entity"
+    and "two entities" (namesakes with swapped surnames fitted as one entity), labelled evidence has the last
+    word."""
     support = learnt.get("pairs_m", MIN_LEARNT) + learnt.get("pairs_u", 0) if learnt else 0
     if not learnt or "weight" not in learnt or support < MIN_LEARNT:
         return round(estimated, 4)

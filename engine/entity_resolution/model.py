@@ -43,6 +43,11 @@ class Scored:
     weight: float
     parts: tuple[tuple[str, Comparison, float], ...]
 
+    @property
+    def evidence(self) -> float:
+        """The weight the comparisons add to the prior: what this pair shows, whatever the share of matches."""
+        return sum(w for *_, w in self.parts)
+
     def explain(self, top: int = 4) -> str:
         parts = sorted(self.parts, key=lambda p: -abs(p[2]))[:top]
         return "; ".join(f"{c.detail} ({w:+.1f})" for _, c, w in parts)

@@ -31,7 +31,8 @@ CROSS_MARGIN = 2.0  # bits above the match threshold a person and a formless com
 _CROSS_NAMES = frozenset({"exact", "fuzzy"})
 MAX_CANDIDATES = 25  # entities scored per mention, those sharing most keys first
 MAX_MEMBERS = 12  # mentions of one entity compared with a new mention
-STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, however well another matches
+STRONG_AGAINST = -8.0  # bits of evidence: a member this clearly different keeps the mention out, however well another
+# matches (evidence, not weight: the prior depends on how many candidates blocking finds)
 AMBIGUITY = 1.0  # bits: two people this close for one mention are equally likely
 NAME_FREQUENCY_CAP = 8.0  # bits at most taken from a name's agreement for its frequency
 _NAME_KEYS = ("p/gp:", "p/pm:")
@@ -103,7 +104,7 @@ class Resolver:
             best = self._score_entity(record, entity)
             if name_count > 1 and best is not None:
                 best = self._name_frequency(best, name_count)
-            if best.weight < STRONG_AGAINST:
+            if best.evidence < STRONG_AGAINST:
                 continue
             if crossing:
                 best = self._crossed(record, best)
@@ -258,7 +259,7 @@ class Resolver:
         assert best is not None and worst is not None
         # in a cluster a reviewer joined, dissimilar members are expected: none of them vetoes
         judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
-        if worst.weight < STRONG_AGAINST and not judged:
+        if worst.evidence < STRONG_AGAINST and not judged:
             return worst
         if judged:
             return best
