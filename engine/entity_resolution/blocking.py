@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from engine.entity_resolution.records import Record
 
 __all__ = ["keys_for", "probes_for", "lookup_keys", "candidate_pairs", "posting_limit", "IDENTIFIER_PREFIXES",
-           "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "RARE_PREFIXES", "RARE_POSTING", "MAX_POSTING", "COMPANY_NAME_PREFIX"]
+           "WORD_PAIR_PREFIX", "WEAK_PREFIXES", "RARE_PREFIXES", "RARE_POSTING", "NOISY_PREFIXES", "NOISY_POSTING",
+           "MAX_POSTING", "COMPANY_NAME_PREFIX"]
 
 IDENTIFIER_PREFIXES = ("rfc:", "curp:", "stem:", "id:", "tel:", "mail:", "web:")
 WORD_PAIR_PREFIX = "ww:"  # two words of a person's name, whatever their roles
@@ -33,6 +34,11 @@ MAX_POSTING = 3000  # a name key shared by more entities than this says too litt
 # calls for a comparison when it is rare (term frequency, applied to blocking)
 RARE_PREFIXES = ("lw:", "wf:", "dt:", "ad:")
 RARE_POSTING = 100
+# a name's start, with one letter dropped or not, and two words of a person's name (as they sound or by their
+# letters): many keys per name, each shared by every name that starts alike or holds the same two common words;
+# past this many entities they flood the count
+NOISY_PREFIXES = ("cd:", "ww:", "wl:", "cx:")
+NOISY_POSTING = 500
 
 
 def _last(unit: str) -> str:
@@ -206,11 +212,13 @@ def lookup_keys(r: Record) -> tuple[str, ...]:
 
 def posting_limit(key: str) -> int | None:
     """How many entities may share a key for it still to be followed: None for an identifier (always followed),
-    ``RARE_POSTING`` for a rare-only key, else ``MAX_POSTING``."""
+    ``RARE_POSTING`` for a rare-only key, ``NOISY_POSTING`` for one of many near-copies, else ``MAX_POSTING``."""
     family = key[2:]
     if family.startswith(IDENTIFIER_PREFIXES):
         return None
-    return RARE_POSTING if family.startswith(RARE_PREFIXES) else MAX_POSTING
+    if family.startswith(RARE_PREFIXES):
+        return RARE_POSTING
+    return NOISY_POSTING if family.startswith(NOISY_PREFIXES) else MAX_POSTING
 
 
 def candidate_pairs(records: list[Record], max_block: int, partners: int = 0, seed: int = 0) -> set[tuple[int, int]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.entity_resolution.attributes import ATTRIBUTE_COMPARISONS
 from engine.entity_resolution.compare import COMPARISONS, Comparison
 from engine.entity_resolution.records import Record
 
@@ -60,13 +61,20 @@ def pair_kind(a: Record, b: Record) -> str:
 
 
 def compare_records(a: Record, b: Record) -> dict[str, Comparison]:
-    """Every applicable comparison of two records (of one kind, or a person and a company read as a person)."""
+    """Every applicable comparison of two records (of one kind, or a person and a company read as a person).
+
+    The extra attributes' comparisons are skipped when either record carries none: they could not apply."""
     out: dict[str, Comparison] = {}
-    for name, fn in COMPARISONS[pair_kind(a, b)].items():
+    table = COMPARISONS[pair_kind(a, b)] if a.attributes and b.attributes else _WITHOUT_ATTRIBUTES[pair_kind(a, b)]
+    for name, fn in table.items():
         result = fn(a, b)
         if result is not None:
             out[name] = result
     return out
+
+
+_WITHOUT_ATTRIBUTES = {kind: {n: fn for n, fn in table.items() if n not in ATTRIBUTE_COMPARISONS}
+                       for kind, table in COMPARISONS.items()}
 
 
 @dataclass
