@@ -80,11 +80,11 @@ def _graph_rss_mb(services: Any) -> float | None:
 # --- 1. planted truth ---------------------------------------------------------------------------
 
 def planted_truth(data_dir: Path) -> dict[str, Any]:
+    from devtools.evaluation import DIRECT_AND_CHAIN, evaluate
+    from devtools.scenario import generate_scenario
     from engine.detection.runner import scan
-    from engine.evaluation import DIRECT_AND_CHAIN, evaluate
     from engine.graph.store import open_store
-    from engine.publish import publish
-    from engine.scenario import generate_scenario
+    from engine.intake import publish
     from streams.worker import run_worker
 
     per_seed: dict[str, Any] = {}
@@ -772,7 +772,7 @@ def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS) -> dict[str
 
     from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
 
     rnd = random.Random(SCALE_SEED + 1)
     latencies: list[float] = []
@@ -895,7 +895,8 @@ def _quantile(sorted_values: list[float], q: float) -> float:
 
 # --- entry point --------------------------------------------------------------------------------
 
-def main(data_dir: Path, out_dir: Path, factor: float = 1.0, parts: tuple[str, ...] = ("truth", "scale", "latency"),
+def main(data_dir: Path, out_dir: Path, factor: float = 1.0,
+         parts: tuple[str, ...] = ("truth", "scenarios", "scale", "latency"),
          trials: int = LATENCY_TRIALS) -> dict[str, Any]:
     data_dir = Path(data_dir).resolve()
     started = time.perf_counter()
@@ -909,6 +910,13 @@ def main(data_dir: Path, out_dir: Path, factor: float = 1.0, parts: tuple[str, .
         _log("planted truth: seeds " + ", ".join(map(str, SEEDS)))
         report["planted_truth"] = planted_truth(data_dir)
         seconds["planted_truth"] = round(time.perf_counter() - t, 1)
+    if "scenarios" in parts:
+        from bench import scenarios
+
+        t = time.perf_counter()
+        _log("independent scenarios: " + ", ".join(scenarios.SEEDS))
+        report["independent_scenarios"] = scenarios.run(data_dir)
+        seconds["independent_scenarios"] = round(time.perf_counter() - t, 1)
     if "scale" in parts:
         t = time.perf_counter()
         report["full_scan_scale"] = full_scan_scale(factor)
@@ -941,6 +949,15 @@ def summary_text(report: dict[str, Any]) -> str:
         lines.append(f"  missed: {len(o['missed'])}; flags by pattern: {o['flags_by_pattern']}")
         lines.append("  per seed: " + ", ".join(
             f"{s}: {e['seconds']['total_incl_server_start_stop']} s" for s, e in truth["per_seed"].items()))
+    independent = report.get("independent_scenarios")
+    if independent and "per_seed" in independent:
+        lines.append("independent scenarios (built by someone else around real OCDS of three publishers):")
+        for seed, r in independent["per_seed"].items():
+            lines.append(f"  {seed}: recall {r['recall']} (direct/chain from P002/P003 only: "
+                         f"{r['recall_from_p002_p003']}), all kinds {r['recall_all_kinds']:.1%}, decoys flagged "
+                         f"{r['decoys_flagged']} of {r['decoys']} ({r['decoys_flagged_any_pattern']} by any pattern), "
+                         f"dead letters {r['worker']['dead_lettered']}")
+        lines.append(f"  acceptance: {independent['acceptance']}")
     scale = report.get("full_scan_scale")
     if scale:
         g, load, sc = scale["in_graph_before_scan"], scale["load"], scale["scan"]
@@ -980,7 +997,7 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, default=Path("bench"))
     parser.add_argument("--factor", type=float, default=1.0,
                         help="size of the scale graph relative to 1M nodes / 5M relationships (for trials only)")
-    parser.add_argument("--parts", default="truth,scale,latency")
+    parser.add_argument("--parts", default="truth,scenarios,scale,latency")
     parser.add_argument("--trials", type=int, default=LATENCY_TRIALS)
     args = parser.parse_args()
     main(args.data, args.out, args.factor, tuple(args.parts.split(",")), args.trials)

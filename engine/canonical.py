@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine.graph.schema import schema
 
 EntitySchema = Literal[
-    "Person", "Company", "PublicBody", "ContractingProcess", "Contract", "Address", "Sanction", "Declaration"
+    "Person", "Company", "PublicBody", "ContractingProcess", "Contract", "Award", "Address", "Sanction", "Declaration"
 ]
 # Mentions of these go through entity resolution; the others carry their own key.
 RESOLVABLE: frozenset[str] = frozenset({"Person", "Company", "PublicBody"})
@@ -72,6 +72,7 @@ class CanonicalRecord(BaseModel):
     record_id: str
     published_at: str
     locator: str | None = None
+    warnings: list[str] = Field(default_factory=list, description="What was repaired or assumed, for a person to check")
     entities: list[EntityMention] = Field(default_factory=list)
     relations: list[RelationFact] = Field(default_factory=list)
 
@@ -104,6 +105,7 @@ class RecordBuilder:
         self.dataset, self.locator = dataset, locator
         self._entities: dict[str, EntityMention] = {}
         self._relations: dict[tuple[str, str, str, str | None], RelationFact] = {}
+        self.warnings: list[str] = []
 
     def entity(self, ref: str, schema_: str, *, key: str | None = None, name: str | None = None,
                identifiers: dict[str, str | None] | None = None, **props: Any) -> str:
@@ -131,9 +133,17 @@ class RecordBuilder:
     def has(self, ref: str) -> bool:
         return ref in self._entities
 
+    def mention(self, ref: str) -> EntityMention:
+        return self._entities[ref]
+
+    def warn(self, message: str) -> None:
+        """Note something repaired or assumed (a derived id, a guessed role): it travels with the record."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
     def build(self) -> CanonicalRecord:
         return CanonicalRecord(
             source=self.source, dataset=self.dataset, record_id=self.record_id,
-            published_at=self.published_at, locator=self.locator,
+            published_at=self.published_at, locator=self.locator, warnings=self.warnings,
             entities=list(self._entities.values()), relations=list(self._relations.values()),
         )

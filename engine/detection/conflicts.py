@@ -1,6 +1,12 @@
 """What the conflict-of-interest patterns share: for every official and every post, the
 companies the official or a relative controls (directly or through a chain) that were
-awarded contracts by the official's institution while the official held the post."""
+awarded contracts by the official's institution — as buyer or as procuring entity, the
+institution and its sub-units counting as one — on a day when the official held the post
+*and* every tie on the path (family, ownership, directorship, representation) was held.
+
+A day on which a tie is known not to have been held (a participation ended by a BAJA
+declaration, a post that ended) excludes the award; a day on which a tie's period cannot be
+told (an unknown start) keeps it, with ``tenure_known`` false so the score is lower."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.detection.context import Award, ControlPath, DetectionContext, Tie, within
+from engine.detection.context import Award, ControlPath, DetectionContext, Tie, combine, held_on, within
 
 RELATION_WORDS = {"self": "", "spouse": "spouse", "dependant": "dependant"}
 VERBS = {"OWNS": "owns", "DIRECTS": "directs", "REPRESENTS": "represents"}
@@ -23,6 +29,7 @@ class Conflict:
     path: ControlPath
     awards: list[Award] = field(default_factory=list)
     tenure_known: bool = True
+    roles: tuple[str, ...] = ()  # how the institution took part: "buyer", "procuringEntity"
 
     @property
     def supplier(self) -> str:
@@ -30,29 +37,35 @@ class Conflict:
 
 
 def conflicts(ctx: DetectionContext, min_hops: int, max_hops: int) -> Iterator[Conflict]:
-    """Every (official, post, tie, control path) whose end company supplied the post's body
-    during the post, with the awards that prove it."""
+    """Every (official, post, tie, control path) whose end company supplied the post's institution
+    while the post and every tie on the path were held, with the awards that prove it."""
     for official in list(ctx.nodes("Person")):
         positions = ctx.positions(official)
         if not positions:
             continue
         ties = ctx.ties(official)
         for body, position in positions:
+            institution = ctx.institution(body)
             for tie in ties:
                 for path in ctx.control_paths(tie.person, max_hops):
                     if path.hops < min_hops:
                         continue
-                    awarded, known = [], True
+                    awarded, known, roles = [], True, set()
                     for award in ctx.awards(path.nodes[-1]):
-                        if body not in award.buyers:
+                        took_part = {role for b, role in award.roles if ctx.institution(b) == institution}
+                        if not took_part and institution not in {ctx.institution(b) for b in award.buyers}:
                             continue
-                        held = within(award.date, position.get("start"), position.get("end"))
+                        held = combine(within(award.date, position.get("start"), position.get("end")),
+                                       held_on(tie.edges, award.date),
+                                       *(held_on(edges, award.date) for edges in path.edges))
                         if held is False:
                             continue
                         known = known and held is True
                         awarded.append(award)
+                        roles |= took_part or {"buyer"}
                     if awarded:
-                        yield Conflict(official, body, position, tie, path, awarded, known)
+                        yield Conflict(official, institution, position, tie, path, awarded, known,
+                                       tuple(sorted(roles)))
 
 
 def describe_tie(ctx: DetectionContext, conflict: Conflict) -> str:
@@ -79,6 +92,12 @@ def describe_awards(ctx: DetectionContext, conflict: Conflict) -> str:
     return f"{n} contract{'s' if n != 1 else ''}{money}{when}"
 
 
+def role_text(conflict: Conflict) -> str:
+    """'by X' / 'with X as procuring entity'."""
+    return "as buyer and procuring entity" if len(conflict.roles) > 1 else (
+        "as procuring entity" if conflict.roles == ("procuringEntity",) else "as buyer")
+
+
 def post_text(ctx: DetectionContext, conflict: Conflict) -> str:
     role = conflict.position.get("role")
     start = conflict.position.get("start")
@@ -101,5 +120,8 @@ def evidence(ctx: DetectionContext, conflict: Conflict) -> dict[str, Any]:
             {"id": a.contract, "process": a.process, "date": a.date, "amount": a.amount, "currency": a.currency}
             for a in conflict.awards
         ],
+        "institution_roles": list(conflict.roles),
         "tenure_overlap": "confirmed" if conflict.tenure_known else "dates unknown",
+        "periods": "post and every tie held on the award dates" if conflict.tenure_known
+        else "some start or end dates unknown",
     }

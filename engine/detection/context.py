@@ -1,6 +1,11 @@
 """The view a pattern has of a partition: a NetworkX multigraph exported from the store,
 with the walks conflict-of-interest patterns need (positions, relatives, chains of
-control, contracts of a supplier with their buyers and dates)."""
+control, contracts of a supplier with their buyers and dates), the institution a public
+body belongs to, and whether a tie was held on a given day.
+
+Ties declared in PDN S1 carry no dates: each declaration is an observation (a relationship
+with ``declared_on`` and ``operation``), and :func:`held_on` reads their sequence in
+declaration-date order. Ties from registers (BODS, FtM) carry ``start``/``end``."""
 
 from __future__ import annotations
 
@@ -13,12 +18,16 @@ import networkx as nx
 CONTROL = ("OWNS", "DIRECTS", "REPRESENTS")
 
 
+Edges = tuple[dict[str, Any], ...]  # the parallel relationships of one tie (one per declaration, or one)
+
+
 @dataclass(frozen=True)
 class Tie:
     """A person tied to an official: the official themself, or a relative."""
 
     person: str
     relation: str  # "self", "spouse", "child", "dependant", …
+    edges: Edges = ()  # the FAMILY_OF relationships that say so (none for the official themself)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class ControlPath:
     nodes: tuple[str, ...]  # person, company, …, company
     kinds: tuple[str, ...]  # relationship type of each hop
     share: float | None  # effective share (0–1) along OWNS hops; None when a hop is not ownership
+    edges: tuple[Edges, ...] = ()  # each hop's relationships, for its period
 
     @property
     def hops(self) -> int:
@@ -38,10 +48,11 @@ class ControlPath:
 class Award:
     contract: str
     process: str | None
-    buyers: tuple[str, ...]
+    buyers: tuple[str, ...]  # buyers and procuring entities
     date: str | None
     amount: float | None
     currency: str | None
+    roles: tuple[tuple[str, str], ...] = ()  # (body, "buyer" | "procuringEntity")
 
 
 class DetectionContext:
@@ -77,13 +88,28 @@ class DetectionContext:
         return [(body, data) for body, data in self.out(person, "HOLDS_POSITION") if self.label(body) == "PublicBody"]
 
     def ties(self, official: str) -> list[Tie]:
-        """The official and their declared relatives (either direction of FAMILY_OF)."""
-        found = {official: "self"}
-        for other, data in self.out(official, "FAMILY_OF"):
-            found.setdefault(other, str(data.get("relation") or "relative"))
-        for other, data in self.into(official, "FAMILY_OF"):
-            found.setdefault(other, str(data.get("relation") or "relative"))
-        return [Tie(p, r) for p, r in found.items()]
+        """The official and their declared relatives (either direction of FAMILY_OF), each with the
+        relationships that declare the tie."""
+        relation: dict[str, str] = {}
+        edges: dict[str, list[dict[str, Any]]] = {}
+        for other, data in [*self.out(official, "FAMILY_OF"), *self.into(official, "FAMILY_OF")]:
+            if other == official:
+                continue
+            relation.setdefault(other, str(data.get("relation") or "relative"))
+            edges.setdefault(other, []).append(data)
+        return [Tie(official, "self")] + [Tie(p, r, tuple(edges[p])) for p, r in relation.items()]
+
+    # -- institutions --------------------------------------------------------------------------
+    def institution(self, body: str) -> str:
+        """The institution a public body belongs to: up ``PART_OF`` to the top (itself when it has none)."""
+        seen = {body}
+        current = body
+        while True:
+            parents = sorted(p for p, _ in self.out(current, "PART_OF") if p not in seen)
+            if not parents:
+                return current
+            current = parents[0]
+            seen.add(current)
 
     # -- control ---------------------------------------------------------------------------
     def control_paths(self, start: str, max_hops: int) -> list[ControlPath]:
@@ -91,38 +117,54 @@ class DetectionContext:
         ``max_hops`` relationships; beyond the first hop only ownership passes control on."""
         paths: list[ControlPath] = []
 
-        def walk(node: str, nodes: tuple[str, ...], kinds: tuple[str, ...], share: float | None) -> None:
-            if len(kinds) >= max_hops:
+        def walk(node: str, path: ControlPath) -> None:
+            if path.hops >= max_hops:
                 return
-            kinds_allowed = CONTROL if not kinds else ("OWNS",)
+            kinds_allowed = CONTROL if not path.kinds else ("OWNS",)
             for rel_type in kinds_allowed:
-                for company, data in self.out(node, rel_type):
-                    if company in nodes or self.label(company) != "Company":
-                        continue
-                    hop_share = _share(data) if rel_type == "OWNS" else None
-                    combined = None if share is None or hop_share is None else share * hop_share
-                    if not kinds:
+                grouped: dict[str, list[dict[str, Any]]] = {}
+                for company, data in self.out(node, rel_type):  # one tie, however many declarations state it
+                    if company not in path.nodes and self.label(company) == "Company":
+                        grouped.setdefault(company, []).append(data)
+                for company, datas in grouped.items():
+                    hop_share = _latest_share(datas) if rel_type == "OWNS" else None
+                    combined = None if path.share is None or hop_share is None else path.share * hop_share
+                    if not path.kinds:
                         combined = hop_share
-                    path = ControlPath(nodes + (company,), kinds + (rel_type,), combined)
-                    paths.append(path)
-                    walk(company, path.nodes, path.kinds, combined)
+                    longer = ControlPath(path.nodes + (company,), path.kinds + (rel_type,), combined,
+                                         path.edges + (tuple(datas),))
+                    paths.append(longer)
+                    walk(company, longer)
 
-        walk(start, (start,), (), 1.0)
+        walk(start, ControlPath((start,), (), 1.0))
         return paths
 
     # -- procurement ------------------------------------------------------------------------
     def awards(self, supplier: str) -> list[Award]:
+        """The contracts (and awards without a contract) a supplier won, with the bodies that bought
+        them: the buyer and the procuring entity, each with its role."""
         out = []
-        for contract, _ in self.out(supplier, "SUPPLIES"):
+        for contract in sorted({c for c, _ in self.out(supplier, "SUPPLIES")}):
             props = self.props(contract)
-            processes = [p for p, _ in self.into(contract, "AWARDED")]
-            buyers = tuple(sorted({b for p in processes for b, _ in self.into(p, "BUYER_OF")}))
+            processes = sorted({p for p, _ in self.into(contract, "AWARDED")})
+            roles = sorted({(b, str(d.get("role") or "buyer")) for p in processes for b, d in self.into(p, "BUYER_OF")})
+            buyers = tuple(sorted({b for b, _ in roles}))
             date = props.get("date_signed") or props.get("start_date")
             if not date and processes:
                 date = self.props(processes[0]).get("date")
             out.append(Award(contract, processes[0] if processes else None, buyers, _day(date),
-                             props.get("amount"), props.get("currency")))
+                             props.get("amount"), props.get("currency"), tuple(roles)))
         return out
+
+
+def _latest_share(datas: list[dict[str, Any]]) -> float | None:
+    """The share the latest declaration (or the register) states."""
+    ordered = sorted(datas, key=lambda d: str(d.get("declared_on") or d.get("start") or ""))
+    for data in reversed(ordered):
+        share = _share(data)
+        if share is not None:
+            return share
+    return None
 
 
 def _share(data: dict[str, Any]) -> float | None:
@@ -147,3 +189,42 @@ def within(day: str | None, start: Any, end: Any) -> bool | None:
     if end_day and day > end_day:
         return False
     return True if (start_day or end_day) else None
+
+
+def held_on(edges: Edges, day: str | None) -> bool | None:
+    """Whether a tie stated by these relationships was held on ``day``: True, False, or None when
+    the sources cannot tell (an unknown start or end).
+
+    Declarations (relationships with ``declared_on``) are read in declaration-date order: held
+    between two declarations that list it; ended after a BAJA with no later declaration listing
+    it again; unknown between the declaration before an AGREGAR and that AGREGAR, between the last
+    declaration listing it and a BAJA, or before the first declaration that mentions it. Register
+    ties use their ``start``/``end``; a tie with neither is unknown.
+    """
+    if not edges:
+        return True
+    if day is None:
+        return None
+    declared = sorted((str(e["declared_on"])[:10], str(e.get("operation") or "").upper())
+                      for e in edges if e.get("declared_on"))
+    if not declared:
+        verdicts = [within(day, e.get("start"), e.get("end")) for e in edges]
+        if True in verdicts:
+            return True
+        return False if verdicts and all(v is False for v in verdicts) else None
+    before = [op for when, op in declared if when <= day]
+    after = [op for when, op in declared if when >= day]
+    if not before:
+        return None  # held since some time before its first declaration, or acquired in between: unknown
+    if before[-1] == "BAJA":
+        return False if not after or after[0] in ("BAJA", "AGREGAR") else None
+    if not after:
+        return True
+    return None if after[0] == "BAJA" else True
+
+
+def combine(*verdicts: bool | None) -> bool | None:
+    """All held: True; any not held: False; otherwise unknown."""
+    if any(v is False for v in verdicts):
+        return False
+    return True if all(v is True for v in verdicts) else None

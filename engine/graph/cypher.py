@@ -160,8 +160,8 @@ ORDER BY flag""",
 
 # -- entity resolution review ----------------------------------------------------------------
 def _resolved_label(label: str) -> None:
-    """Only people and companies are resolved; the label goes into the text, so it is checked."""
-    if label not in ("Person", "Company"):
+    """Only people, companies and public bodies are resolved; the label goes into the text, so it is checked."""
+    if label not in ("Person", "Company", "PublicBody"):
         raise ValueError(label)
 
 
@@ -207,6 +207,41 @@ SET r.reviewed = $at
 RETURN j.id AS id""",
     ("id", "a", "b", "same", "author", "at"),
 )
+JUDGMENTS_SINCE = Statement(
+    "judgments_since",
+    """MATCH (j:Judgment)
+WHERE j.at > $at OR (j.at = $at AND j.id > $id)
+RETURN j.id AS id, j.a AS a, j.b AS b, j.same AS same, j.author AS author, j.at AS at
+ORDER BY at, id""",
+    ("at", "id"),
+)
+CLAIM_JUDGMENT = Statement(
+    "claim_judgment",
+    """MATCH (j:Judgment {id: $id})
+WHERE j.applied_at IS NULL
+SET j.applied_at = $at, j.applied_by = $worker
+RETURN j.id AS id""",
+    ("id", "at", "worker"),
+)
+MENTIONS_WRITTEN_SINCE = Statement(
+    "mentions_written_since",
+    """MATCH (m:Mention)
+WHERE ($since = '' OR m.written_at >= $since) AND ($me = '' OR m.written_by IS NULL OR m.written_by <> $me)
+MATCH (m)-[:RESOLVED_TO]->(e)
+RETURN m.id AS mention, m.schema AS schema, m.name AS name, m.identifiers AS identifiers, m.props AS props,
+       m.key AS key, m.written_at AS at, m.written_by AS by, e.id AS entity, labels(e)[0] AS label
+ORDER BY at, mention
+SKIP $skip
+LIMIT $limit""",
+    ("since", "me", "skip", "limit"),
+)
+MENTION_BY_ID = Statement(
+    "mention_by_id",
+    """MATCH (m:Mention {id: $id})-[:RESOLVED_TO]->(e)
+RETURN m.id AS mention, m.schema AS schema, m.name AS name, m.identifiers AS identifiers, m.props AS props,
+       e.id AS entity, labels(e)[0] AS label""",
+    ("id",),
+)
 PENDING_JUDGMENTS = Statement(
     "pending_judgments",
     """MATCH (j:Judgment)
@@ -239,9 +274,10 @@ MERGE (n:{label} {{id: $entity}})
 ON CREATE SET n.name = m.name, n.first_seen = r.first_seen, n.last_seen = r.last_seen, n.split_from = e.id
 MERGE (m)-[s:RESOLVED_TO {{id: $rel}}]->(n)
 SET s += properties(r), s.id = $rel, s.decision = 'judged', s.explanation = [$why]
+SET m.written_at = $at
 DELETE r
 RETURN n.id AS id""",
-        ("mention", "entity", "rel", "why"),
+        ("mention", "entity", "rel", "why", "at"),
     )
 
 
@@ -326,7 +362,22 @@ def portable_statements() -> list[Statement]:
     statements += [value for value in globals().values() if isinstance(value, Statement)]
     statements += [officials_tied_to_own_suppliers(t, f) for t in ("OWNS", "DIRECTS", "REPRESENTS")
                    for f in (False, True)]
-    statements += [review_queue(label) for label in ("Person", "Company")]
-    statements += [split_mention(label) for label in ("Person", "Company")]
+    statements += [review_queue(label) for label in ("Person", "Company", "PublicBody")]
+    statements += [split_mention(label) for label in ("Person", "Company", "PublicBody")]
     statements += [mentions_of(label) for label in ("Person", "Company")]
     return statements
+
+
+RELEASE_JUDGMENT = Statement(
+    "release_judgment",
+    """MATCH (j:Judgment {id: $id})
+WHERE j.applied_by = $worker
+SET j.applied_at = null, j.applied_by = null""",
+    ("id", "worker"),
+)
+NOTE_JUDGMENT_OUTCOME = Statement(
+    "note_judgment_outcome",
+    """MATCH (j:Judgment {id: $id})
+SET j.outcome = $outcome""",
+    ("id", "outcome"),
+)

@@ -22,14 +22,17 @@ from engine.graph.store import GraphStore
 CONTROL = ("OWNS", "DIRECTS", "REPRESENTS")
 # The relationship properties detection reads; other relationships travel with their id only
 # (most of a large graph is tenders and awards, whose properties no pattern needs here).
+_OBSERVED = ("start", "end", "declared_on", "operation")  # a tie's period, or the declarations that state it
 _REL_PROPS = {
     "HOLDS_POSITION": ("role", "start", "end"),
-    "OWNS": ("share", "share_min", "share_max", "start", "end"),
-    "DIRECTS": ("role", "start", "end"),
-    "REPRESENTS": ("role", "start", "end"),
-    "FAMILY_OF": ("relation",),
+    "OWNS": ("share", "share_min", "share_max", *_OBSERVED),
+    "DIRECTS": ("role", *_OBSERVED),
+    "REPRESENTS": ("role", *_OBSERVED),
+    "FAMILY_OF": ("relation", *_OBSERVED),
     "INTERVENED_IN": ("role",),
+    "BUYER_OF": ("role",),
 }
+AWARDS = ("Contract", "Award")  # what a process awards and a supplier supplies
 
 
 def _rel_map(rel_type: str) -> str:
@@ -172,7 +175,7 @@ class Exporter:
             known.setdefault(label, set()).update(ids)
         bodies = set(seeds.get("PublicBody", set()))
         processes = set(seeds.get("ContractingProcess", set()))
-        contracts = set(seeds.get("Contract", set()))
+        contracts = {label: set(seeds.get(label, set())) for label in AWARDS}
         companies = set(seeds.get("Company", set()))
         people = set(seeds.get("Person", set()))
 
@@ -183,24 +186,40 @@ class Exporter:
         merge(found, follow("Company", "TENDERED", "out", companies))
         merge(found, follow("Person", "HOLDS_POSITION", "out", people))
         merge(found, follow("Person", "INTERVENED_IN", "out", people))
-        contracts |= found.get("Contract", set())
+        for label in AWARDS:
+            contracts[label] |= found.get(label, set())
         processes |= found.get("ContractingProcess", set())
         bodies |= found.get("PublicBody", set())
-        merge(found, follow("Contract", "AWARDED", "in", contracts))
+        for label in AWARDS:
+            merge(found, follow(label, "AWARDED", "in", contracts[label]))
         processes |= found.get("ContractingProcess", set())
         merge(found, follow("ContractingProcess", "BUYER_OF", "in", processes))
         bodies |= found.get("PublicBody", set())
+
+        # The institutions those bodies belong to, and all their units: an institution and its
+        # sub-units are one when a pattern compares the official's institution with the buyer.
+        frontier = set(bodies)
+        for direction in ("out", "in"):
+            frontier = set(bodies)
+            for _ in range(5):
+                frontier = follow("PublicBody", "PART_OF", direction, frontier).get("PublicBody", set()) - bodies
+                if not frontier:
+                    break
+                bodies |= frontier
 
         # Downward from the buyers: their procurement and their people.
         step = follow("PublicBody", "BUYER_OF", "out", bodies)
         processes |= step.get("ContractingProcess", set())
         step = follow("ContractingProcess", "AWARDED", "out", processes)
-        contracts |= step.get("Contract", set())
-        for rel_type, target in (("SUPPLIES", contracts), ("TENDERED", processes)):
-            label = "Contract" if rel_type == "SUPPLIES" else "ContractingProcess"
-            step = follow(label, rel_type, "in", target)
+        for label in AWARDS:
+            contracts[label] |= step.get(label, set())
+        for label in AWARDS:
+            step = follow(label, "SUPPLIES", "in", contracts[label])
             companies |= step.get("Company", set())
             people |= step.get("Person", set())
+        step = follow("ContractingProcess", "TENDERED", "in", processes)
+        companies |= step.get("Company", set())
+        people |= step.get("Person", set())
         officials: set[str] = set()
         step = follow("PublicBody", "HOLDS_POSITION", "in", bodies)
         officials |= step.get("Person", set())

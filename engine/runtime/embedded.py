@@ -56,8 +56,12 @@ class ServiceInfo:
 
 
 def _free_port(preferred: int | None = None) -> int:
+    """The port a service had before, when nothing listens on it (connections of the killed server still in
+    TIME_WAIT do not count: the servers bind with SO_REUSEADDR too), else any free one. Keeping the port
+    is what lets a running worker reconnect to a restarted server by itself."""
     if preferred:
         with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", preferred))
                 return preferred
@@ -167,7 +171,17 @@ class EmbeddedServices:
                 state[name] = self._start(name, previous)
                 self._write_state(state)
             for name in services:
-                self._wait_healthy(state[name], timeout)
+                for attempt in range(3):
+                    try:
+                        self._wait_healthy(state[name], timeout)
+                        break
+                    except EmbeddedError:
+                        # another program took the free port between our check and the server's bind: start
+                        # again on another one (never when the server was found running)
+                        if attempt == 2 or state[name].process() is not None:
+                            raise
+                        state[name] = self._start(name, None)
+                        self._write_state(state)
             return {n: state[n] for n in services}
 
     def down(self, timeout: float = 20.0) -> list[str]:
@@ -237,7 +251,7 @@ class EmbeddedServices:
                 "protected-mode yes",
                 f"requirepass {self.password()}",
                 "appendonly yes",
-                "appendfsync everysec",
+                "appendfsync always",  # an acknowledged write is on disk: it survives a kill -9 (WAITAOF confirms)
                 f'dir "{data}"',
                 f'loadmodule "{module}"',
                 "daemonize no",

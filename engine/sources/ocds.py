@@ -22,8 +22,10 @@ from typing import Any
 import ocdsmerge
 
 from engine.canonical import CanonicalRecord, RecordBuilder
+from engine.entity_resolution.bodies import parse_body_name
 from engine.entity_resolution.identifiers import parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, read_text, text
+from engine.entity_resolution.text import fold
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, number, read_text, text
 
 KIND = "ocds"
 TOPIC = "raw.ocds"
@@ -45,21 +47,46 @@ class OCDSSource:
         return normalize(value, ctx)
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        decoded = read_text(path)
-        if isinstance(decoded, RawRecord):
-            yield decoded
-            return
-        data, body, _ = decoded
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            for number_, line in enumerate(body.splitlines(), start=1):
-                if line.strip():
-                    yield from self._split_text(line, path.name, f"line {number_}")
-        else:
-            yield from self._split_text(body, path.name, "file")
+        for _, record in self.read_many([path]):
+            yield record
 
-    def _split_text(self, body: str, name: str, where: str) -> Iterator[RawRecord]:
+    def read_many(self, paths: list[Path]) -> Iterator[tuple[Path, RawRecord]]:
+        """Raw records of several files at once: the releases of one ``ocid`` are compiled together
+        even when a publisher puts each release in a file of its own (planning, tender, award and
+        contract releases published one by one), so the process arrives whole."""
+        pending: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
+        for path in paths:
+            decoded = read_text(path)
+            if isinstance(decoded, RawRecord):
+                yield path, decoded
+                continue
+            found = False
+            _, body, _ = decoded
+            if path.suffix.lower() in (".jsonl", ".ndjson"):
+                parts = [(line, f"line {n}") for n, line in enumerate(body.splitlines(), start=1) if line.strip()]
+            else:
+                parts = [(body, "file")]
+            for text_, where in parts:
+                for item in self._split_text(text_, path.name, where):
+                    found = True
+                    if isinstance(item, RawRecord):
+                        yield path, item
+                    else:
+                        pending.setdefault(item[0], []).append((path, item[1]))
+            if not found:  # a file that holds nothing is said so, not skipped in silence
+                yield path, RawRecord.broken(path.name, decoded[0][:65536], "file",
+                                             f"{path.name} holds no OCDS record or release")
+        for ocid, found in pending.items():
+            releases = [release for _, release in found]
+            first = found[0][0]
+            names = sorted({p.name for p, _ in found})
+            where = f"ocid {ocid}" + (f" ({len(names)} files)" if len(names) > 1 else "")
+            compiled = releases[0] if len(releases) == 1 else _compile(releases)
+            yield first, _release(compiled, first.name, where)
+
+    def _split_text(self, body: str, name: str, where: str) -> Iterator[RawRecord | tuple[str, dict[str, Any]]]:
         try:
-            doc = json.loads(body)
+            doc = loads(body)
         except json.JSONDecodeError as exc:
             reason = (
                 f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "
@@ -70,10 +97,11 @@ class OCDSSource:
         yield from split_document(doc, name, where)
 
 
-def split_document(doc: Any, name: str, where: str) -> Iterator[RawRecord]:
-    """Yield one raw record per ``ocid`` found in any OCDS document shape."""
+def split_document(doc: Any, name: str, where: str) -> Iterator[RawRecord | tuple[str, dict[str, Any]]]:
+    """One raw record per record or compiled release found in any OCDS document shape, and
+    ``(ocid, release)`` for each release of a release package, for the caller to compile with
+    the other releases of its ``ocid``."""
     items = doc if isinstance(doc, list) else [doc]
-    releases_by_ocid: dict[str, list[dict[str, Any]]] = {}
     for index, item in enumerate(items):
         loc = f"{where}[{index}]" if isinstance(doc, list) else where
         if not isinstance(item, dict):
@@ -88,14 +116,14 @@ def split_document(doc: Any, name: str, where: str) -> Iterator[RawRecord]:
                 if not isinstance(ocid, str) or not ocid.strip():
                     yield _bad(name, f"{loc}.releases[{i}]", release, "release has no 'ocid'")
                     continue
-                releases_by_ocid.setdefault(ocid, []).append(release)
+                yield ocid.strip(), release
         elif "compiledRelease" in item or isinstance(item.get("releases"), list):  # record
             yield _from_record(item, name, loc, None)
-        else:  # a release, compiled or not
+        elif isinstance(item.get("ocid"), str) and item["ocid"].strip() and "tag" in item \
+                and "compiled" not in item.get("tag", []):  # a single release: compiled with its siblings
+            yield item["ocid"].strip(), item
+        else:  # a compiled release, or something without an ocid (dead-lettered downstream)
             yield _release(item, name, loc)
-    for ocid, releases in releases_by_ocid.items():
-        compiled = releases[0] if len(releases) == 1 else _compile(releases)
-        yield _release(compiled, name, f"{where} ocid {ocid}")
 
 
 def _compile(releases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -133,7 +161,32 @@ def _bad(name: str, loc: str, item: Any, reason: str) -> RawRecord:
 
 
 # -- stream side ------------------------------------------------------------------------------
-_BUYER_ROLES = {"buyer", "procuringEntity"}
+_BUYER_ROLES = ("buyer", "procuringEntity")
+# Role labels publishers use instead of the codelist's (folded words -> code), first match wins.
+_ROLE_WORDS: tuple[tuple[str, str], ...] = (
+    ("PROCURINGENTITY", "procuringEntity"), ("REALIZA LA CONTRATACION", "procuringEntity"),
+    ("ENTIDAD CONTRATANTE", "procuringEntity"), ("CONVOCANTE", "procuringEntity"),
+    ("UNIDAD COMPRADORA", "procuringEntity"), ("AREA CONTRATANTE", "procuringEntity"),
+    ("COMPRADOR", "buyer"), ("BUYER", "buyer"), ("DEPENDENCIA", "buyer"),
+    ("PROVEEDOR", "supplier"), ("CONTRATISTA", "supplier"), ("ADJUDICAD", "supplier"), ("SUPPLIER", "supplier"),
+    ("PARTICIPANTE", "tenderer"), ("LICITANTE", "tenderer"), ("OFERENTE", "tenderer"), ("POSTOR", "tenderer"),
+    ("TENDERER", "tenderer"), ("PAGADOR", "payer"), ("PAYER", "payer"), ("PAYEE", "payee"),
+    ("FUNDER", "funder"), ("FINANCIADOR", "funder"), ("REVIEWBODY", "reviewBody"),
+    ("INTERESTEDPARTY", "interestedParty"), ("ENQUIRER", "enquirer"),
+)
+
+
+def role_code(label: str) -> str:
+    """A party role as OCDS's codelist names it, from the codelist's own code or a publisher's label
+    ("Comprador", "Entidad que realiza la contratación", "Proveedor o contratista", "Participante")."""
+    folded = fold(label)
+    compact = folded.replace(" ", "")
+    for words, code in _ROLE_WORDS:
+        if (" " in words and words in folded) or (" " not in words and (compact == words or words in folded.split()
+                                                                          or folded.startswith(words))):
+            return code
+    return label
+
 
 
 def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
@@ -169,16 +222,7 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
         aliases=process_aliases(release),
         release=cardinal_view(release),
     )
-
-    # Buyers: the release's buyer, parties in a buyer role, and contract-level buyers.
-    buyer_refs = [release["buyer"]] if isinstance(release.get("buyer"), dict) else []
-    buyer_refs += [p for p in parties.values() if _roles(p) & _BUYER_ROLES]
-    for contract in _objects(release.get("contracts")):
-        buyer_refs += _objects(contract.get("buyers"))
-    for ref in buyer_refs:
-        buyer = _party(rec, ref, parties, "PublicBody")
-        if buyer:
-            rec.relate("BUYER_OF", buyer, process)
+    _bodies(rec, release, parties, process)
 
     # Tenderers, with their bids where the bid extension gives them.
     for ref in [p for p in parties.values() if "tenderer" in _roles(p)] + _objects(tender.get("tenderers")):
@@ -194,28 +238,99 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
                            bid_amount=number(bid_value.get("amount")), bid_currency=text(bid_value.get("currency")),
                            bid_status=text(bid.get("status")), bid_date=_iso(bid.get("date")))
 
-    # Contracts, and awards that no contract implements yet.
+    # Contracts, and awards that no contract implements (FtM's ContractAward: an ``Award`` node).
     awards = {str(a.get("id")): a for a in _objects(release.get("awards")) if a.get("id") is not None}
     implemented: set[str] = set()
-    for contract in _objects(release.get("contracts")):
+    for index, contract in enumerate(_objects(release.get("contracts"))):
         contract_id = text(contract.get("id"))
-        if contract_id is None:
-            raise RecordError(f"{ocid}: a contract has no 'id'")
         award = awards.get(str(contract.get("awardID")))
         if award is not None:
             implemented.add(str(contract.get("awardID")))
+        if contract_id is None:
+            contract_id = _derived_contract_id(contract)
+            rec.warn(f"contracts[{index}] has no 'id': kept as {contract_id!r}, an id derived from "
+                     f"{'its awardID' if contract_id.startswith('award-') else 'its content'}")
         suppliers = _objects(contract.get("suppliers")) or (_objects(award.get("suppliers")) if award else [])
-        _contract(rec, f"ocds:{ocid}/contract/{contract_id}", contract, award, suppliers, parties, ocid, process)
+        _contract(rec, "Contract", f"ocds:{ocid}/contract/{contract_id}", contract, award, suppliers, parties, ocid,
+                  process)
     for award_id, award in awards.items():
         if award_id not in implemented:
-            _contract(rec, f"ocds:{ocid}/award/{award_id}", None, award, _objects(award.get("suppliers")),
+            _contract(rec, "Award", f"ocds:{ocid}/award/{award_id}", None, award, _objects(award.get("suppliers")),
                       parties, ocid, process)
+    if rec.warnings:
+        rec.entity("process", "ContractingProcess", warnings=list(rec.warnings))
 
     # Suppliers named only in the parties list still belong in the graph.
     for party in parties.values():
         if "supplier" in _roles(party):
             _party(rec, party, parties, "Company")
     return rec.build()
+
+
+def _derived_contract_id(contract: dict[str, Any]) -> str:
+    """A stable id for a contract published without one: its award's id, else a digest of its content."""
+    award_id = text(contract.get("awardID"))
+    if award_id:
+        return f"award-{award_id}"
+    body = json.dumps({k: v for k, v in contract.items() if k not in ("documents", "implementation", "amendments")},
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return "h-" + hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _bodies(rec: RecordBuilder, release: dict[str, Any], parties: dict[str, dict[str, Any]], process: str) -> None:
+    """The buyer and the procuring entity, each ``BUYER_OF`` the process with its role.
+
+    Buyers: the release's ``buyer``, parties in the buyer role, contract-level ``buyers``; procuring
+    entities: ``tender.procuringEntity`` and parties in that role. A buyer named as a sub-unit (a
+    directorate) of an institution that is the procuring entity is ``PART_OF`` it; a unit named
+    with an acronym path ("SEPAF/DGA | …") is ``PART_OF`` the institution of its first acronym.
+    """
+    tender = _object(release.get("tender"))
+    refs: dict[str, list[dict[str, Any]]] = {"buyer": [], "procuringEntity": []}
+    if isinstance(release.get("buyer"), dict):
+        refs["buyer"].append(release["buyer"])
+    if isinstance(tender.get("procuringEntity"), dict):
+        refs["procuringEntity"].append(tender["procuringEntity"])
+    for party in parties.values():
+        for role in _BUYER_ROLES:
+            if role in _roles(party):
+                refs[role].append(party)
+    for contract in _objects(release.get("contracts")):
+        refs["buyer"] += _objects(contract.get("buyers"))
+    found: dict[str, list[str]] = {"buyer": [], "procuringEntity": []}
+    for role in _BUYER_ROLES:
+        for ref in refs[role]:
+            body = _party(rec, ref, parties, "PublicBody")
+            if body and body not in found[role]:
+                found[role].append(body)
+                rec.relate("BUYER_OF", body, process, key=role, role=role)
+    for body in found["buyer"] + found["procuringEntity"]:
+        _acronym_parent(rec, body)
+    institutions = [b for b in found["procuringEntity"] if _body_kind(rec, b) == "institution"]
+    if len(institutions) == 1:
+        for body in found["buyer"]:
+            if body != institutions[0] and _body_kind(rec, body) == "unit":
+                rec.relate("PART_OF", body, institutions[0], basis="buyer unit of the procuring entity")
+
+
+def _body_names(rec: RecordBuilder, ref: str) -> list[str]:
+    mention = rec.mention(ref)
+    return [n for n in (mention.name, mention.props.get("legal_name")) if isinstance(n, str) and n]
+
+
+def _body_kind(rec: RecordBuilder, ref: str) -> str:
+    kinds = {parse_body_name(n).kind for n in _body_names(rec, ref)}
+    return "unit" if "unit" in kinds else "institution" if "institution" in kinds else ""
+
+
+def _acronym_parent(rec: RecordBuilder, ref: str) -> None:
+    """"SEPAF/DGA | DIR. GRAL. DE …" is a unit of the institution called SEPAF: mention it and link them."""
+    parent = next((p for p in (parse_body_name(n).parent for n in _body_names(rec, ref)) if p), "")
+    if not parent:
+        return
+    region = rec.mention(ref).props.get("region")
+    institution = rec.entity(f"body-acronym:{parent}", "PublicBody", name=parent, acronym=parent, region=region)
+    rec.relate("PART_OF", ref, institution, basis="acronym path")
 
 
 _HEAVY = ("documents", "planning", "implementation", "milestones", "amendments")
@@ -249,14 +364,14 @@ def fold_alias(value: str) -> str:
 
 
 def _contract(
-    rec: RecordBuilder, key: str, contract: dict[str, Any] | None, award: dict[str, Any] | None,
+    rec: RecordBuilder, label: str, key: str, contract: dict[str, Any] | None, award: dict[str, Any] | None,
     suppliers: list[dict[str, Any]], parties: dict[str, dict[str, Any]], ocid: str, process: str,
 ) -> None:
     doc = contract or award or {}
     value = _object(doc.get("value")) or _object(doc.get("valueWithTax"))
     period = _object(doc.get("period")) or _object(doc.get("contractPeriod"))
     ref = rec.entity(
-        f"contract:{key}", "Contract", key=key, name=text(doc.get("title")) or text((award or {}).get("title")),
+        f"contract:{key}", label, key=key, name=text(doc.get("title")) or text((award or {}).get("title")),
         ocid=ocid,
         kind="contract" if contract else "award",
         title=text(doc.get("title")) or text((award or {}).get("title")),
@@ -267,6 +382,7 @@ def _contract(
         award_id=text((award or {}).get("id")) or text(doc.get("awardID")),
         start_date=_iso(period.get("startDate")),
         end_date=_iso(period.get("endDate")),
+        id_derived=True if contract is not None and text(contract.get("id")) is None else None,
     )
     rec.relate("AWARDED", process, ref)
     for supplier_ref in suppliers:
@@ -275,23 +391,37 @@ def _contract(
             rec.relate("SUPPLIES", supplier, ref)
 
 
+_RFC_PREFIX = re.compile(r"^(?:MX[-_ ]?)?RFC[-_: ]+", re.I)
+
+
+def _rfc_of(value: Any) -> str | None:
+    """An RFC written bare or behind a scheme prefix ("RFC-ATR020709BP7", "MX-RFC-…"), if it is one."""
+    raw = text(value)
+    if raw is None:
+        return None
+    rfc = parse_rfc(_RFC_PREFIX.sub("", raw.strip()))
+    return rfc.value if rfc is not None else None
+
+
 def party_identity(
     ref: dict[str, Any], parties: dict[str, dict[str, Any]]
 ) -> tuple[str | None, str | None, dict[str, Any]]:
     """(strong key, RFC, the full party) for a party or a reference to one.
 
-    A valid-format RFC (in the identifier, whatever its scheme, or as the party id) is the
-    identity; another scheme-qualified identifier gives the key ``<scheme>:<id>``; a party
-    with neither is resolved by its name.
+    An RFC — in the identifier under any scheme that says RFC ("MX-RFC", "RFC", "RFC-MX") or none,
+    or as the party id, with or without a scheme prefix ("RFC-ATR020709BP7") — is the identity;
+    another scheme-qualified identifier gives the key ``<scheme>:<id>``; a party with neither is
+    resolved by its name.
     """
     party = parties.get(str(ref.get("id")), ref) if ref.get("id") is not None else ref
     identifier = _object(party.get("identifier"))
     scheme = text(identifier.get("scheme"))
     ident = text(identifier.get("id"))
-    for candidate in (ident if scheme in (None, "MX-RFC") else None, text(party.get("id"))):
-        rfc = parse_rfc(candidate)
+    rfc_scheme = scheme is None or "RFC" in fold(scheme).replace(" ", "")
+    for candidate in (ident if rfc_scheme else None, text(party.get("id")), text(ref.get("id"))):
+        rfc = _rfc_of(candidate)
         if rfc is not None:
-            return None, rfc.value, party
+            return None, rfc, party
     if scheme and ident:
         return f"{scheme.lower()}:{ident}", None, party
     return None, None, party
@@ -308,16 +438,19 @@ def _party(
     schema_ = "Person" if (default_schema == "Company" and rfc and len(rfc) == 13) else default_schema
     party_ref = f"party:{party.get('id', name)}:{schema_}"
     contact = _object(party.get("contactPoint"))
+    address = _object(party.get("address"))
+    legal_name = text(identifier.get("legalName"))
     rec.entity(
-        party_ref, schema_, key=key, name=name, identifiers={"rfc": rfc},
-        legal_name=text(identifier.get("legalName")),
+        party_ref, schema_, key=key if schema_ != "PublicBody" else None, name=name, identifiers={"rfc": rfc},
+        legal_name=legal_name if legal_name != name else None,
+        scheme_id=key if schema_ == "PublicBody" else None,
         email=text(contact.get("email")),
         telephone=text(contact.get("telephone")),
         contact_name=text(contact.get("name")),
         url=text(contact.get("url")),
-        country=text(_object(party.get("address")).get("countryName")),
+        country=text(address.get("countryName")),
+        region=text(address.get("region")) if schema_ == "PublicBody" else None,
     )
-    address = _object(party.get("address"))
     parts = [text(address.get(k)) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")]
     full = ", ".join(p for p in parts if p)
     if full and text(address.get("streetAddress")):
@@ -352,7 +485,7 @@ def _objects(value: Any) -> list[dict[str, Any]]:
 
 def _roles(party: dict[str, Any]) -> set[str]:
     roles = party.get("roles")
-    return {r for r in roles if isinstance(r, str)} if isinstance(roles, list) else set()
+    return {role_code(r) for r in roles if isinstance(r, str)} if isinstance(roles, list) else set()
 
 
 def _iso(value: Any) -> str | None:

@@ -35,10 +35,13 @@ Stream: one declaration becomes
   business. The schema has no client relationship (a ``CLIENT_OF`` is proposed), so the client
   is a mention without a relation.
 
-Participations carry no dates: every relation carries ``declared_on`` (the declaration's date)
-and ``declaration_type``, so that successive declarations show when a holding was seen; a
-``tipoOperacion`` BAJA sets ``end`` = the declaration's date (an upper bound) and
-``operation`` = "BAJA".
+Participations and family ties carry no dates: each declaration states them again, so each
+becomes its own observation — a relationship keyed by the declaration (``s1:<id>``) carrying
+``declared_on`` (the declaration's date), ``declaration_type`` and ``operation`` (AGREGAR,
+SIN_CAMBIOS, MODIFICAR, BAJA; a BAJA also sets ``end`` = the declaration's date, an upper
+bound). Detection reads the sequence of observations in declaration-date order, never in
+arrival order, to tell when a holding was held (a spouse or dependant declared BAJA is kept as
+an ended tie, not dropped).
 
 When ``tipoRelacion`` is PAREJA and the declaration names no spouse, or DEPENDIENTE_ECONOMICO
 and it names no single dependant, the holding is attributed to the declarant with
@@ -63,7 +66,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, read_text
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, read_text
 
 __all__ = [
     "KIND", "SOURCE", "TOPIC", "normalize", "split_pdn", "person_name", "iso_date", "fold",
@@ -98,7 +101,7 @@ def split_pdn(path: Path, what: str) -> Iterator[RawRecord]:
 
 def _split_text(body: str, name: str, where: str, what: str) -> Iterator[RawRecord]:
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except json.JSONDecodeError as exc:
         reason = f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
         yield RawRecord.broken(f"{name}#{where}", body.encode(), where, reason)
@@ -249,8 +252,14 @@ class DatosGenerales(PDNModel):
     rfc: RFCParts | str | None = None
 
 
+class Domicilio(PDNModel):
+    entidadFederativa: Clave | None = None  # noqa: N815
+    municipioAlcaldia: Clave | None = None  # noqa: N815
+
+
 class Empleo(PDNModel):
     tipoOperacion: Text = None  # noqa: N815
+    domicilioMexico: Domicilio | None = None  # noqa: N815
     nivelOrdenGobierno: Text = None  # noqa: N815
     ambitoPublico: Text = None  # noqa: N815
     nombreEntePublico: Text = None  # noqa: N815
@@ -402,6 +411,8 @@ _TIPOS = {"INICIAL": "inicial", "MODIFICACION": "modificación", "CONCLUSION": "
 
 def _tipo(value: Any) -> Any:
     """The API's accented enum, also as the capture system's unaccented one."""
+    if not isinstance(value, str):
+        return value  # the model's own check says what is wrong with it
     return {"MODIFICACION": "MODIFICACIÓN", "CONCLUSION": "CONCLUSIÓN"}.get(value, value)
 
 
@@ -474,8 +485,9 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
 def _positions(rec: RecordBuilder, declarant: str, post: EmpleoActual, experience: ExperienciaLaboral | None,
                kind: str, declared_on: str, seen: dict[str, str]) -> None:
     for index, job in enumerate([post, *post.otroEmpleoCargoComision]):
+        office = job.domicilioMexico.entidadFederativa if job.domicilioMexico else None
         body = public_body(rec, job.nombreEntePublico, order_of_government=job.nivelOrdenGobierno,
-                           branch=job.ambitoPublico)
+                           branch=job.ambitoPublico, state=(office.clave or office.valor) if office else None)
         if body is None:
             continue
         concluded = kind == "conclusión" and index == 0
@@ -507,25 +519,33 @@ def _relatives(rec: RecordBuilder, declarant: str, pareja: Pareja | None, deps: 
                seen: dict[str, str]) -> dict[str, list[str]]:
     """Mention the spouse and dependants; return their refs by ``tipoRelacion``."""
     found: dict[str, list[str]] = {"PAREJA": [], "DEPENDIENTE_ECONOMICO": []}
-    if pareja and not pareja.ninguno and pareja.tipoOperacion != "BAJA":
+    key = f"s1:{rec.record_id}"  # one observation per declaration: periods come from their sequence
+    if pareja and not pareja.ninguno:
         spouse = person(rec, "spouse", pareja.nombre, pareja.primerApellido, pareja.segundoApellido,
                         pareja.rfc, pareja.curp, birth_date=iso_date(pareja.fechaNacimiento))
         if spouse:
-            found["PAREJA"].append(spouse)
+            if pareja.tipoOperacion != "BAJA":
+                found["PAREJA"].append(spouse)
             declared = pareja.relacionConDeclarante
-            rec.relate("FAMILY_OF", declarant, spouse, relation=_SPOUSE.get(declared or "", "spouse"),
-                       declared_relation=declared, **seen)
+            rec.relate("FAMILY_OF", declarant, spouse, key=key, relation=_SPOUSE.get(declared or "", "spouse"),
+                       declared_relation=declared, **_observed(pareja.tipoOperacion, seen))
     for index, dep in enumerate(deps.dependienteEconomico if deps and not deps.ninguno else []):
-        if dep.tipoOperacion == "BAJA":
-            continue
         ref = person(rec, f"dependant:{index}", dep.nombre, dep.primerApellido, dep.segundoApellido,
                      dep.rfc, dep.curp, birth_date=iso_date(dep.fechaNacimiento))
         if ref:
-            found["DEPENDIENTE_ECONOMICO"].append(ref)
+            if dep.tipoOperacion != "BAJA":
+                found["DEPENDIENTE_ECONOMICO"].append(ref)
             code = dep.parentescoRelacion.clave if dep.parentescoRelacion else None
-            rec.relate("FAMILY_OF", declarant, ref, relation=_KINSHIP.get(code or "", "dependant"),
-                       declared_relation=code, dependant=True, **seen)
+            rec.relate("FAMILY_OF", declarant, ref, key=key, relation=_KINSHIP.get(code or "", "dependant"),
+                       declared_relation=code, dependant=True, **_observed(dep.tipoOperacion, seen))
     return found
+
+
+def _observed(operation: str | None, seen: dict[str, str]) -> dict[str, Any]:
+    """What one declaration says of a tie: when it was declared, and whether it ended (BAJA)."""
+    ended = operation == "BAJA"
+    return {"operation": operation, "end": seen["declared_on"] if ended else None,
+            "end_basis": "BAJA in this declaration (upper bound)" if ended else None, **seen}
 
 
 def _holder(declarant: str, relatives: dict[str, list[str]], tipo: str | None) -> tuple[str, bool]:
@@ -540,6 +560,7 @@ def _interests(rec: RecordBuilder, interes: Interes | None, declarant: str, rela
                seen: dict[str, str]) -> int:
     if interes is None:
         return 0
+    key = f"s1:{rec.record_id}"  # one observation per declaration: periods come from their sequence
     for item in interes.participacion.participacion if interes.participacion else []:
         company = organisation(rec, item.nombreEmpresaSociedadAsociacion, item.rfc,
                                sector=item.sector.valor if item.sector else None)
@@ -550,9 +571,9 @@ def _interests(rec: RecordBuilder, interes: Interes | None, declarant: str, rela
         common = _common(item.tipoOperacion, item.tipoRelacion, named, seen)
         if code in _ROLES:
             rel, role = _ROLES[code]
-            rec.relate(rel, holder, company, role=role, **common)
+            rec.relate(rel, holder, company, key=key, role=role, **common)
         else:
-            rec.relate("OWNS", holder, company, share=item.porcentajeParticipacion,
+            rec.relate("OWNS", holder, company, key=key, share=item.porcentajeParticipacion,
                        participation=_OWNERSHIP.get(code or "", code), **common)
     for dec in interes.participacionTomaDecisiones.participacion if interes.participacionTomaDecisiones else []:
         org = organisation(rec, dec.nombreInstitucion, dec.rfc,
@@ -560,7 +581,7 @@ def _interests(rec: RecordBuilder, interes: Interes | None, declarant: str, rela
         if org is None:
             continue
         holder, named = _holder(declarant, relatives, dec.tipoRelacion)
-        rec.relate("DIRECTS", holder, org, role=dec.puestoRol, start=iso_date(dec.fechaInicioParticipacion),
+        rec.relate("DIRECTS", holder, org, key=key, role=dec.puestoRol, start=iso_date(dec.fechaInicioParticipacion),
                    **_common(dec.tipoOperacion, dec.tipoRelacion, named, seen))
     unlinked = 0
     for rep in interes.representacion.representacion if interes.representacion else []:
@@ -571,14 +592,15 @@ def _interests(rec: RecordBuilder, interes: Interes | None, declarant: str, rela
         if party is None:
             continue
         holder, named = _holder(declarant, relatives, rep.tipoRelacion)
-        rec.relate("REPRESENTS", holder, party, role="representante", start=iso_date(rep.fechaInicioRepresentacion),
+        rec.relate("REPRESENTS", holder, party, key=key, role="representante",
+                   start=iso_date(rep.fechaInicioRepresentacion),
                    **_common(rep.tipoOperacion, rep.tipoRelacion, named, seen))
     for client in interes.clientesPrincipales.cliente if interes.clientesPrincipales else []:
         holder, named = _holder(declarant, relatives, client.tipoRelacion)
         business = client.empresa or Empresa()
         own = organisation(rec, business.nombreEmpresaServicio, business.rfc)
         if own is not None:
-            rec.relate("OWNS", holder, own, basis="clientesPrincipales",
+            rec.relate("OWNS", holder, own, key=key, basis="clientesPrincipales",
                        **_common(client.tipoOperacion, client.tipoRelacion, named, seen))
         counter = client.clientePrincipal
         if counter is not None:
@@ -595,10 +617,7 @@ def _interests(rec: RecordBuilder, interes: Interes | None, declarant: str, rela
 
 
 def _common(operation: str | None, tipo: str | None, direct: bool, seen: dict[str, str]) -> dict[str, Any]:
-    ended = operation == "BAJA"
-    return {"relation_type": tipo or "DECLARANTE", "direct": direct, "operation": operation,
-            "end": seen["declared_on"] if ended else None,
-            "end_basis": "BAJA in this declaration (upper bound)" if ended else None, **seen}
+    return {"relation_type": tipo or "DECLARANTE", "direct": direct, **_observed(operation, seen)}
 
 
 class PDNS1Source:

@@ -30,10 +30,10 @@ def base() -> G:
 
 
 def test_p002_official_owns_supplier_of_own_institution_during_tenure():
-    g = base().edge("ana", "OWNS", "gruas", share=40).award("sat", "gruas", "k1", "2017-06-01")
+    g = base().edge("ana", "OWNS", "gruas", share=40, start="2015-03-01").award("sat", "gruas", "k1", "2017-06-01")
     [finding] = run("P002", g)
-    assert finding.severity == "critical"
-    assert "owns 40% of GRUAS" in finding.sentence and "while the post was held" in finding.sentence
+    assert finding.severity == "critical" and finding.score == 0.95
+    assert "owns 40% of GRUAS" in finding.sentence and "while the post and every tie were held" in finding.sentence
     assert finding.evidence["contracts"][0]["id"] == "k1"
     assert {e.role for e in finding.entities} >= {"official", "institution", "supplier", "contract"}
 
@@ -47,6 +47,62 @@ def test_p002_relative_and_the_negatives():
     g2 = base().edge("ana", "OWNS", "gruas", share=10).award("imss", "gruas", "k2", "2017-06-01")
     assert run("P002", g2) == []
     g3 = base().edge("ana", "OWNS", "gruas", share=10).award("sat", "gruas", "k3", "2019-06-01")
+    assert run("P002", g3) == []
+
+
+def test_p002_a_tie_whose_start_is_unknown_counts_with_a_lower_score():
+    g = base().edge("ana", "OWNS", "gruas", share=40).award("sat", "gruas", "k1", "2017-06-01")
+    [finding] = run("P002", g)
+    assert finding.score == 0.75 and "some dates unknown" in finding.sentence
+
+
+def _declared(g: G, src: str, dst: str, rel: str, *observations: tuple[str, str], **props: object) -> G:
+    """One edge per declaration, as PDN S1 gives them (no dates on the tie itself)."""
+    for day, operation in observations:
+        g.g.add_edge(src, dst, key=f"{rel}:{src}->{dst}#s1:{day}", type=rel, declared_on=day, operation=operation,
+                     **props)
+    return g
+
+
+def test_p002_baja_before_the_contract_gives_no_flag_in_any_arrival_order():
+    observations = [("2016-05-20", "AGREGAR"), ("2017-05-20", "SIN_CAMBIOS"), ("2018-01-20", "BAJA")]
+    for order in (observations, list(reversed(observations))):
+        g = _declared(base(), "ana", "gruas", "OWNS", *order, share=40)
+        g.award("sat", "gruas", "k1", "2018-10-01")  # after the BAJA, still during the post
+        assert run("P002", g) == []
+    # held between two declarations that list it: flagged, with its dates confirmed
+    g = _declared(base(), "ana", "gruas", "OWNS", *observations, share=40).award("sat", "gruas", "k2", "2016-12-01")
+    [finding] = run("P002", g)
+    assert finding.score == 0.95
+    # between the last declaration that lists it and the BAJA: it may have been held, lower score
+    g = _declared(base(), "ana", "gruas", "OWNS", *observations, share=40).award("sat", "gruas", "k3", "2017-10-10")
+    [finding] = run("P002", g)
+    assert finding.score == 0.75
+
+
+def test_p002_a_spouse_declared_baja_before_the_contract_is_no_longer_a_tie():
+    g = base().node("beto", "Person", name="Alberto Ruiz")
+    _declared(g, "ana", "beto", "FAMILY_OF", ("2016-05-20", "SIN_CAMBIOS"), ("2017-02-20", "BAJA"), relation="spouse")
+    g.edge("beto", "DIRECTS", "gruas", role="director", start="2010-01-01").award("sat", "gruas", "k1", "2017-06-01")
+    assert run("P002", g) == []
+
+
+def test_p002_institution_and_its_units_are_one_buyer_or_procuring_entity():
+    g = base()
+    g.node("dgti", "PublicBody", name="Dirección General de Tecnologías de la Información")
+    g.edge("dgti", "PART_OF", "sat")
+    g.edge("ana", "OWNS", "gruas", share=40, start="2015-01-01").award("dgti", "gruas", "k1", "2017-06-01")
+    [finding] = run("P002", g)
+    assert finding.evidence["institution"] == "sat" and "(as buyer)" in finding.sentence
+    # the official's institution as procuring entity of another body's purchase
+    g2 = base().edge("ana", "OWNS", "gruas", share=40, start="2015-01-01")
+    g2.award("imss", "gruas", "k2", "2017-06-01", process="p2")
+    g2.edge("sat", "BUYER_OF", "p2", role="procuringEntity")
+    [finding] = run("P002", g2)
+    assert "(as procuring entity)" in finding.sentence
+    # a unit of another institution: nothing
+    g3 = base().node("dgx", "PublicBody", name="Dirección General X").edge("dgx", "PART_OF", "imss")
+    g3.edge("ana", "OWNS", "gruas", share=40, start="2015-01-01").award("dgx", "gruas", "k3", "2017-06-01")
     assert run("P002", g3) == []
 
 

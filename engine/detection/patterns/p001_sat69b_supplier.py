@@ -70,7 +70,7 @@ class SAT69BSupplier:
         )
         entities = [
             EntityRef(ctx.label(supplier), supplier, "supplier"),
-            EntityRef("Contract", award.contract, "contract"),
+            EntityRef(ctx.label(award.contract) or "Contract", award.contract, "contract"),
             EntityRef("Sanction", sanction, "listing"),
         ]
         if award.process:

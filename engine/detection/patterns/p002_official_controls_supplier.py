@@ -6,11 +6,13 @@ What is flagged
     such as PDN S1), where the person — or the person's spouse, dependant or another
     declared relative (``FAMILY_OF``) — directly owns, directs or represents a company
     (``OWNS`` / ``DIRECTS`` / ``REPRESENTS``) that was awarded a contract by that same
-    public body while the person held the position.
+    institution — as buyer or as procuring entity, an institution and its sub-units
+    (``PART_OF``) counting as one — while the person held the position and the tie.
 
 Threshold
-    Any such contract. A contract dated outside the post's known period is not counted;
-    one whose date or the post's dates are unknown is counted with a lower score.
+    Any such contract. A contract dated outside the post's period, or outside the period of
+    the family tie or the holding (a participation ended by a BAJA declaration), is not
+    counted; one where a date or a period's start is unknown is counted with a lower score.
     Severity: *critical* when the official personally holds the tie, *high* for a
     relative. Score 0.95 (official) or 0.9 (relative), less 0.2 when tenure overlap
     cannot be confirmed.
@@ -33,7 +35,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text
+from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text, role_text
 from engine.detection.context import DetectionContext
 
 
@@ -52,14 +54,14 @@ class OfficialControlsSupplier:
             score = (0.95 if own else 0.9) - (0 if c.tenure_known else 0.2)
             sentence = (
                 f"{ctx.name(c.official)} ({post_text(ctx, c)}): {describe_tie(ctx, c)}, "
-                f"which was awarded {describe_awards(ctx, c)} by {ctx.name(c.body)}"
-                f"{' while the post was held' if c.tenure_known else ' (tenure dates unknown)'}."
+                f"which was awarded {describe_awards(ctx, c)} by {ctx.name(c.body)} ({role_text(c)})"
+                f"{' while the post and every tie were held' if c.tenure_known else ' (some dates unknown)'}."
             )
             entities = [EntityRef("Person", c.official, "official"), EntityRef("PublicBody", c.body, "institution"),
                         EntityRef("Company", c.supplier, "supplier")]
             if not own:
                 entities.append(EntityRef("Person", c.tie.person, c.tie.relation))
-            entities += [EntityRef("Contract", a.contract, "contract") for a in c.awards]
+            entities += [EntityRef(ctx.label(a.contract) or "Contract", a.contract, "contract") for a in c.awards]
             yield Finding(
                 pattern=self.code,
                 key=(c.official, c.body, c.tie.person, c.supplier),

@@ -4,7 +4,8 @@ through a chain of companies.
 What is flagged
     As P002, but the tie reaches the supplier through intermediate companies: the
     official or a relative owns, directs or represents a company that owns (possibly
-    through further companies) the supplier. Chains of 2 up to ``max_chain`` hops
+    through further companies) the supplier, every link of the chain held on the award's
+    date (an ownership that began after it, or ended before it, does not count). Chains of 2 up to ``max_chain`` hops
     (default 3) are followed; the effective share is the product of the shares along the
     ownership hops.
 
@@ -31,7 +32,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text
+from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text, role_text
 from engine.detection.context import DetectionContext
 
 
@@ -56,15 +57,15 @@ class OfficialControlsSupplierChain:
             share_text = f" (effective share {share:.0%})" if share is not None else ""
             sentence = (
                 f"{ctx.name(c.official)} ({post_text(ctx, c)}): {describe_tie(ctx, c)}{share_text}; "
-                f"{ctx.name(c.supplier)} was awarded {describe_awards(ctx, c)} by {ctx.name(c.body)}"
-                f"{' while the post was held' if c.tenure_known else ' (tenure dates unknown)'}."
+                f"{ctx.name(c.supplier)} was awarded {describe_awards(ctx, c)} by {ctx.name(c.body)} ({role_text(c)})"
+                f"{' while the post and every tie were held' if c.tenure_known else ' (some dates unknown)'}."
             )
             entities = [EntityRef("Person", c.official, "official"), EntityRef("PublicBody", c.body, "institution"),
                         EntityRef("Company", c.supplier, "supplier")]
             if c.tie.relation != "self":
                 entities.append(EntityRef("Person", c.tie.person, c.tie.relation))
             entities += [EntityRef("Company", n, "intermediary") for n in c.path.nodes[1:-1]]
-            entities += [EntityRef("Contract", a.contract, "contract") for a in c.awards]
+            entities += [EntityRef(ctx.label(a.contract) or "Contract", a.contract, "contract") for a in c.awards]
             finding = Finding(
                 pattern=self.code,
                 key=(c.official, c.body, c.tie.person, c.supplier),

@@ -4,7 +4,8 @@ What is flagged
     A person recorded as intervening in a contracting procedure (PDN S2,
     ``INTERVENED_IN``) where a winner of that procedure (a supplier of a contract it
     awarded) is owned, directed or represented by the official or a relative, directly
-    or through a chain of up to ``max_chain`` companies.
+    or through a chain of up to ``max_chain`` companies, every tie on the path held when the
+    contract was awarded (a participation ended by a BAJA before it does not count).
 
 Threshold
     Any such procedure. Severity *critical*; score 0.95 for the official's own tie, 0.9
@@ -28,7 +29,13 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.context import DetectionContext
+from engine.detection.context import DetectionContext, combine, held_on
+
+
+def _day(ctx: DetectionContext, contract: str, process: str) -> str | None:
+    props = ctx.props(contract)
+    value = props.get("date_signed") or props.get("start_date") or ctx.props(process).get("date")
+    return str(value)[:10] if value else None
 
 
 class Settings(PatternConfig):
@@ -45,17 +52,21 @@ class IntervenedForLinkedWinner:
             procedures = list(ctx.out(official, "INTERVENED_IN"))
             if not procedures:
                 continue
-            reach: dict[str, tuple[Any, Any]] = {}
+            reach: dict[str, list[tuple[Any, Any]]] = {}
             for tie in ctx.ties(official):
                 for path in ctx.control_paths(tie.person, config.max_chain):
-                    reach.setdefault(path.nodes[-1], (tie, path))
+                    reach.setdefault(path.nodes[-1], []).append((tie, path))
             for process, role in procedures:
                 for contract, _ in ctx.out(process, "AWARDED"):
+                    day = _day(ctx, contract, process)
                     for winner, _ in ctx.into(contract, "SUPPLIES"):
-                        if winner not in reach:
-                            continue
-                        tie, path = reach[winner]
-                        yield self._finding(ctx, official, process, contract, winner, tie, path, role)
+                        # the shortest tie held when the contract was awarded (not known to have ended before)
+                        held = [(tie, path) for tie, path in reach.get(winner, [])
+                                if combine(held_on(tie.edges, day),
+                                           *(held_on(e, day) for e in path.edges)) is not False]
+                        if held:
+                            tie, path = min(held, key=lambda tp: (tp[1].hops, tp[0].relation != "self"))
+                            yield self._finding(ctx, official, process, contract, winner, tie, path, role)
 
     def _finding(self, ctx, official, process, contract, winner, tie, path, role) -> Finding:
         own = tie.relation == "self"
@@ -71,7 +82,8 @@ class IntervenedForLinkedWinner:
             pattern=self.code, key=(official, process, winner), title=self.title, severity="critical",
             score=round((0.95 if own else 0.9) - 0.05 * (path.hops - 1), 3), sentence=sentence,
             entities=[EntityRef("Person", official, "official"), EntityRef("ContractingProcess", process, "process"),
-                      EntityRef("Company", winner, "winner"), EntityRef("Contract", contract, "contract")]
+                      EntityRef(ctx.label(winner) or "Company", winner, "winner"),
+                      EntityRef(ctx.label(contract) or "Contract", contract, "contract")]
             + ([] if own else [EntityRef("Person", tie.person, tie.relation)]),
             evidence={"path": ([] if own else [official]) + list(path.nodes) + [contract, process],
                       "control": list(path.kinds), "relation": tie.relation, "role": role.get("role"),

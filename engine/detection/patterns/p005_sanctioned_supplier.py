@@ -64,7 +64,7 @@ class SanctionedSupplier:
                         sentence=sentence,
                         entities=[EntityRef(ctx.label(supplier), supplier, "supplier"),
                                   EntityRef("Sanction", sanction, "sanction"),
-                                  EntityRef("Contract", award.contract, "contract")]
+                                  EntityRef(ctx.label(award.contract) or "Contract", award.contract, "contract")]
                         + [EntityRef("PublicBody", b, "buyer") for b in award.buyers],
                         evidence={"path": [sanction, supplier, award.contract], "sanction_start": start,
                                   "sanction_end": end, "contract_date": award.date, "type": kind},

@@ -69,7 +69,7 @@ class NewCompanyLargeAward:
                     ),
                     entities=[
                         EntityRef("Company", company, "supplier"),
-                        EntityRef("Contract", award.contract, "contract"),
+                        EntityRef(ctx.label(award.contract) or "Contract", award.contract, "contract"),
                     ]
                     + [EntityRef("PublicBody", b, "buyer") for b in award.buyers],
                     evidence={"path": [company, award.contract], "incorporated": born.isoformat(),

@@ -119,10 +119,54 @@ class Supplier:
 
 @dataclass
 class Institution:
-    name: str
+    name: str  # as the OCDS publisher names the buyer
     key: str
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     contracts: list[Contract] = field(default_factory=list)
+
+    @property
+    def declared(self) -> str:
+        """The employer as an official's declaration names it: the institution's own full name, never the
+        buyer's string copied (see :func:`declared_institution`)."""
+        return declared_institution(self.name)[0]
+
+    @property
+    def acronym(self) -> str:
+        return declared_institution(self.name)[1]
+
+
+# Federal institutions by the acronym publishers put in their units' names ("delegación SEDESOL en
+# Tabasco"): what the generator knows of the world, to name an official's employer as PDN does.
+FEDERAL_INSTITUTIONS = {
+    "SEDESOL": "Secretaría de Desarrollo Social", "SAT": "Servicio de Administración Tributaria",
+    "CONAGUA": "Comisión Nacional del Agua", "IMSS": "Instituto Mexicano del Seguro Social",
+    "ISSSTE": "Instituto de Seguridad y Servicios Sociales de los Trabajadores del Estado",
+    "SHCP": "Secretaría de Hacienda y Crédito Público", "SFP": "Secretaría de la Función Pública",
+    "SEP": "Secretaría de Educación Pública", "SCT": "Secretaría de Comunicaciones y Transportes",
+    "CFE": "Comisión Federal de Electricidad", "PEMEX": "Petróleos Mexicanos",
+}
+
+
+def declared_institution(buyer: str) -> tuple[str, str]:
+    """(employer's name as a declaration gives it, its acronym or '') for an OCDS buyer's name.
+
+    Real publishers name one institution differently: a buyer that is a unit named by its
+    institution's acronym ("delegación SEDESOL en Tabasco") is, in the declaration, the institution
+    itself ("Secretaría de Desarrollo Social"); a state-owned company loses its legal form and
+    regains its accents; other names are written as capture systems do, in capitals without accents
+    and with a note in parentheses.
+    """
+    from engine.entity_resolution.bodies import embedded_acronym
+    from engine.entity_resolution.companies import parse_company_name
+
+    acronym = embedded_acronym(buyer)
+    if acronym in FEDERAL_INSTITUTIONS:
+        return FEDERAL_INSTITUTIONS[acronym], acronym
+    known = {v: k for k, v in FEDERAL_INSTITUTIONS.items()}
+    if parse_company_name(buyer).legal_form:
+        head = re.split(r",?\s+S\.?\s?A\.?\b", buyer)[0].strip()
+        return head.replace("Mexico", "México"), known.get(buyer, "")
+    return f"{_fold(buyer)} (DEPENDENCIA FEDERAL)", known.get(buyer, "")
 
 
 _PUBLIC = re.compile(r"^(SECRETARIA|DELEGACION|INSTITUTO|GOBIERNO|MUNICIPIO|COMISION)\b")
@@ -375,7 +419,7 @@ def _declaration(o: Official, tipo: str, when: date, ident: str, rnd: random.Ran
             "fechaObtencion": date(h.born.year + 23, 7, 1).isoformat()}]},
         "datosEmpleoCargoComision": {
             "tipoOperacion": ops, "nivelOrdenGobierno": "FEDERAL", "ambitoPublico": "EJECUTIVO",
-            "nombreEntePublico": o.institution.name, "areaAdscripcion": "Dirección de Administración",
+            "nombreEntePublico": o.institution.declared, "areaAdscripcion": "Dirección de Administración",
             "empleoCargoComision": o.post[0], "contratadoPorHonorarios": False, "nivelEmpleoCargoComision": o.post[1],
             "funcionPrincipal": "Contrataciones públicas", "fechaTomaPosesion": o.start.isoformat()},
         "experienciaLaboral": {"ninguno": True},
@@ -677,7 +721,9 @@ class _Scenario:
         self._note(o, f"owns {decoy.name} ({decoy.rfc}), named like supplier {supplier.name} ({supplier.rfc})")
         # a stake in a supplier of another institution only
         inst, supplier = r.choice(self.pairs)
-        elsewhere = [i for i in self.market if supplier.rfc not in i.suppliers]
+        # another institution: not one whose declared name is this one's (two delegations of one ministry)
+        supplied = {i.declared for i in self.market if supplier.rfc in i.suppliers}
+        elsewhere = [i for i in self.market if i.declared not in supplied]
         if elsewhere:
             o = self._innocent(r.choice(elsewhere))
             o.participations.append(_participation(supplier.name, supplier.rfc, r.randint(5, 50)))
@@ -756,7 +802,8 @@ class _Scenario:
                 "primerApellido": names["primerApellido"], "segundoApellido": names["segundoApellido"],
                 "genero": {"clave": "M" if o.person.sex == "H" else "F",
                            "valor": "MASCULINO" if o.person.sex == "H" else "FEMENINO"},
-                "institucionDependencia": {"nombre": o.institution.name, "clave": o.institution.key},
+                "institucionDependencia": {"nombre": o.institution.declared, "siglas": o.institution.acronym,
+                                           "clave": o.institution.key},
                 "puesto": {"nombre": o.post[0], "nivel": o.post[1]},
                 "tipoArea": [{"clave": "RC", "valor": "RESPONSABLE DE LA CONTRATACIÓN"}],
                 "nivelResponsabilidad": [{"clave": "R", "valor": "RESOLUCIÓN"}],
@@ -772,15 +819,16 @@ class _Scenario:
                   "tipoProcedimiento": self.rnd.choice(("ADJUDICACION", "INVITACION", "LICITACION_NACIONAL"))}
                  for c in {c.folio: c for c in contracts}.values()]
         return {
-            "id": self.uid(), "date_created": f"{year}-12-01T09:00:00Z", "entePublico": {"id": 1, "nombre":
-                                                                                         o.institution.name},
+            "id": self.uid(), "date_created": f"{year}-12-01T09:00:00Z",
+            "entePublico": {"id": 1, "nombre": o.institution.declared},
             "fecha": f"{year}-12-01", "ejercicio": year,
             "datosGenerales": {"id": self.rnd.randint(1, 10**6), **names, "curp": o.person.curp,
                                "rfc": o.person.rfc if self.rnd.random() < 0.7 else "", "sexo": "HOMBRE"
                                if o.person.sex == "H" else "MUJER"},
             "empleoCargoComision": {"id": self.rnd.randint(1, 10**6), "entidadFederativa": "Ciudad de México",
                                     "nivelOrdenGobierno": "FEDERAL", "ambitoPublico": "EJECUTIVO",
-                                    "nombreEntePublico": o.institution.name, "siglasEntePublico": "",
+                                    "nombreEntePublico": o.institution.declared,
+                                    "siglasEntePublico": o.institution.acronym,
                                     "nivelJerarquico": {"id": 1, "clave": o.post[2], "valor": o.post[0]},
                                     "denominacion": o.post[0], "areaAdscripcion": "Dirección de Administración"},
             "tipoProcedimiento": "CONTRATACION_PUBLICA",
@@ -883,7 +931,7 @@ class _Scenario:
             ident = self.hexid()
             self.s3["ssancionados"].append({
                 "id": ident, "fechaCaptura": f"{start.year}-06-01T12:00:00Z", "expediente": f"EXP-{ident[:6]}",
-                "institucionDependencia": {"nombre": o.institution.name, "clave": o.institution.key},
+                "institucionDependencia": {"nombre": o.institution.declared, "clave": o.institution.key},
                 "servidorPublicoSancionado": {"rfc": h.rfc, "curp": h.curp, "nombres": _fold(h.given),
                                               "primerApellido": _fold(h.paternal), "segundoApellido": _fold(h.maternal),
                                               "genero": {"clave": "M" if h.sex == "H" else "F",
@@ -902,11 +950,11 @@ class _Scenario:
             "id": ident, "fecha": start.isoformat(), "expediente": f"EXP-{ident[:6]}",
             "resolucion": {"fechaResolucion": start.isoformat(), "autoridadResolutora": "Tribunal Federal de "
                                                                                         "Justicia Administrativa"},
-            "entePublico": {"nombre": o.institution.name},
+            "entePublico": {"nombre": o.institution.declared},
             "datosGenerales": {"nombres": h.given, "primerApellido": h.paternal, "segundoApellido": h.maternal,
                                "curp": h.curp, "rfc": h.rfc, "sexo": "HOMBRE" if h.sex == "H" else "MUJER"},
             "empleoCargoComision": {"nivelOrdenGobierno": "FEDERAL", "ambitoPublico": "EJECUTIVO",
-                                    "nombreEntePublico": o.institution.name,
+                                    "nombreEntePublico": o.institution.declared,
                                     "nivelJerarquico": {"clave": o.post[2], "valor": o.post[0]},
                                     "denominacion": o.post[0], "areaAdscripcion": "Dirección de Administración"},
             "faltaCometida": [{"clave": "CONFLICTO_INTERES", "valor": "Actuación bajo conflicto de interés",
