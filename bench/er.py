@@ -52,13 +52,13 @@ def febrl4() -> list[tuple[dict[str, Any], str]]:
 
 def sat_companies(data_dir: Path, n: int = 2500, seed: int = SEED) -> list[tuple[dict[str, Any], str]]:
     """SAT 69-B firms from the evaluation split (the weights are trained on the other split)."""
-    from engine.entity_resolution.synthetic import sat_companies as generate
+    from devtools.er_synthetic import sat_companies as generate
 
     return generate(data_dir, n, seed, split="eval")
 
 
 def faker_people(n: int = 2500, seed: int = SEED) -> list[tuple[dict[str, Any], str]]:
-    from engine.entity_resolution.synthetic import faker_people as generate
+    from devtools.er_synthetic import faker_people as generate
 
     return generate(n, seed)
 

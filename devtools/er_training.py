@@ -1,6 +1,6 @@
-"""Learn the default weights from generated labelled pairs: ``python -m engine.entity_resolution.training``.
+"""Learn the default weights from generated labelled pairs: ``python -m devtools.er_training``.
 
-Two generators: ``synthetic`` (real SAT 69-B company names, Faker es_MX people) and this
+Two generators: ``devtools.er_synthetic`` (real SAT 69-B company names, Faker es_MX people) and this
 module's own. The own generator uses its own small vocabulary (not the benchmark's sources: the SAT 69-B
 names and Faker), and the noise seen in Mexican records: dropped accents, legal forms
 spelled many ways, CompraNet truncation, "PATERNO MATERNO NOMBRE" order, typos, missing
@@ -234,7 +234,7 @@ def _organisation(rng: random.Random, name: str, form: str, rfc: str | None) -> 
 def _organisation_name(rng: random.Random, org: dict) -> str:
     """One way of writing an organisation's name: typos, abbreviated words, a long or short form, its acronym,
     words in another order, its legal form spelt any way or left out."""
-    from engine.entity_resolution.synthetic import _SPELLINGS, _noise
+    from devtools.er_synthetic import _SPELLINGS, _noise
 
     words = org["name"].split()
     if rng.random() < 0.12:
@@ -312,7 +312,7 @@ def labelled_pairs(mentions: list[tuple[Mention, str]], max_block: int = 200) ->
 
 def realistic_training_mentions(data_dir: Path, seed: int = 7, entities: int = 3000) -> list[tuple[Mention, str]]:
     """Mentions made like the benchmark's (``synthetic``), from the SAT list's training split and another seed."""
-    from engine.entity_resolution.synthetic import faker_people, sat_companies
+    from devtools.er_synthetic import faker_people, sat_companies
 
     made = sat_companies(data_dir, entities, seed, split="train") + faker_people(entities, seed)
     return [(Mention.from_dict(m), truth) for m, truth in made]
@@ -329,7 +329,7 @@ def train_default(seed: int = 7, path: Path = DEFAULT_WEIGHTS, data_dir: Path = 
     own = [(m, truth) for m, truth in generate_training_mentions(seed) if m.kind == "person"]
     pairs = labelled_pairs(own + realistic_training_mentions(data_dir, seed) + organisation_mentions(seed))
     model = Model.train(pairs)
-    model.meta = {"trained_by": "engine.entity_resolution.training.train_default", "seed": seed,
+    model.meta = {"trained_by": "devtools.er_training.train_default", "seed": seed,
                   "sources": "own vocabulary (people; organisations with contact points, long and short forms, "
                              "units and sites), SAT 69-B training split (companies), Faker es_MX (people)",
                   "pairs": len(pairs), "matching_pairs": sum(1 for *_, same in pairs if same)}
