@@ -4,6 +4,7 @@ Each benchmark starts its own fresh embedded servers and writes its figures as J
 ``--out``: ``ingest.json`` (publish and stream-ingest throughput of the real SAT 69-B list
 and OCDS samples), ``er.json`` (entity resolution, :mod:`bench.er`) and ``detection.json``
 (planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`) and
+``e2e.json`` (sustained end-to-end records/s beside each part's raw limit, :mod:`bench.e2e`),
 ``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`).
 ``--only`` runs one of them.
 """
@@ -17,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("ingest", "er", "detection", "api")
+BENCHMARKS = ("ingest", "e2e", "er", "detection", "api")
 
 
 def bench_ingest(data: Path) -> dict[str, object]:
@@ -89,6 +90,10 @@ def main() -> None:
 
             er.main(data, args.out)
             print(f"wrote {args.out / 'er.json'}")
+        elif name == "e2e":
+            from bench import e2e
+
+            e2e.main(data, args.out)
         elif name == "api":
             from bench import api
 
