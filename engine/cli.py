@@ -346,17 +346,29 @@ def er_resolve(
     mentions: Annotated[Path, typer.Argument(help="JSON lines: {id, kind, name, rfc?, curp?, birth_date?, ...}",
                                              exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option("--out", help="Where to write {id, entity_id} per line.")],
+    estimate: Annotated[bool, typer.Option(
+        "--estimate/--no-estimate",
+        help="Estimate the weights on this file first (EM over its blocked pairs, the stored weights as prior); "
+             "--no-estimate uses the stored weights as they are.")] = True,
+    weights: Annotated[Path | None, typer.Option(
+        help="Weights file to start from (default: the shipped weights.json).", exists=True, dir_okay=False)] = None,
+    save_weights: Annotated[Path | None, typer.Option(
+        help="Write the weights used (the estimate, with --estimate) here, for the stream to load.")] = None,
 ) -> None:
     """Resolve a file of mentions with exactly the logic the stream uses."""
-    from engine.entity_resolution import resolve_jsonl
+    from engine.entity_resolution import Model, resolve_jsonl
 
     try:
-        resolver = resolve_jsonl(mentions, out)
+        resolver = resolve_jsonl(mentions, out, model=Model.load(weights) if weights else None, estimate=estimate,
+                                 save_weights=save_weights)
     except (ValueError, KeyError) as exc:
         err.print(f"[red]bad mention:[/red] {exc}")
         raise typer.Exit(2) from exc
     entities = len({json.loads(line)["entity_id"] for line in out.read_text().splitlines() if line.strip()})
-    console.print(f"resolved into {entities} entit{'y' if entities == 1 else 'ies'}; "
+    estimated = resolver.model.meta.get("estimated", {})
+    how = "; ".join(f"{kind}: {'estimated on ' + str(e['pairs']) + ' pairs' if 'kept' not in e else e['kept']}"
+                    for kind, e in estimated.items()) if estimate else "stored weights"
+    console.print(f"resolved into {entities} entit{'y' if entities == 1 else 'ies'} ({how}); "
                   f"{len(resolver.review_queue)} possible match(es) for review; wrote {out}")
 
 

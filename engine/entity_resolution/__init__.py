@@ -2,9 +2,11 @@
 
 One module per stage: ``text``/``companies``/``persons``/``addresses``/``identifiers``
 (normalise), ``phonetic``/``blocking`` (block), ``fuzzy``/``compare``/``model`` (score;
-rapidfuzz is called only from ``fuzzy``), ``resolver``/``store``/``reconcile`` (decide and
-cluster, incrementally), ``batch`` (JSON lines), ``training``/``lexicon`` (rebuild the
-shipped ``weights.json`` and ``names.json``).
+rapidfuzz is called only from ``fuzzy``), ``resolver``/``store`` (decide and
+cluster, incrementally), ``estimate`` (EM on the data at hand), ``batch`` (JSON lines),
+``lexicon`` (rebuild the shipped ``names.json``); ``devtools.er_training`` rebuilds the shipped
+``weights.json``. Entities that concurrent workers created apart are merged by the pipeline's
+reconcile job (``engine.pipeline.reconcile``).
 
     >>> from engine.entity_resolution import Resolver
     >>> r = Resolver()
@@ -16,9 +18,8 @@ shipped ``weights.json`` and ``names.json``).
 
 from engine.entity_resolution.batch import resolve_jsonl
 from engine.entity_resolution.model import Model
-from engine.entity_resolution.reconcile import reconcile
 from engine.entity_resolution.records import Mention
 from engine.entity_resolution.resolver import Resolution, Resolver
 from engine.entity_resolution.store import MemoryStore, ResolverStore
 
-__all__ = ["Mention", "MemoryStore", "Model", "Resolution", "Resolver", "ResolverStore", "reconcile", "resolve_jsonl"]
+__all__ = ["Mention", "MemoryStore", "Model", "Resolution", "Resolver", "ResolverStore", "resolve_jsonl"]

@@ -9,26 +9,19 @@ of algorithms, per kind of entity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import NamedTuple
 
-from engine.entity_resolution import fuzzy
+from engine.entity_resolution import contact, fuzzy
+from engine.entity_resolution.attributes import ATTRIBUTE_COMPARISONS
+from engine.entity_resolution.companies import UNIT_WORDS, align_words, initials, names_a_part
+from engine.entity_resolution.comparison import Comparator, Comparison
+from engine.entity_resolution.given_names import variants
 from engine.entity_resolution.identifiers import rfc_company_letters, rfc_person_letters
 from engine.entity_resolution.persons import PersonName, all_readings
 from engine.entity_resolution.records import Record
 
 __all__ = ["Comparison", "COMPARISONS", "Comparator", "close_dates", "known_date"]
-
-
-class Comparison(NamedTuple):
-    level: str
-    score: float
-    detail: str
-
-
-Comparator = Callable[[Record, Record], "Comparison | None"]
 
 
 def _given_level(x: str, y: str, first_x: str, first_y: str) -> tuple[str, float]:
@@ -37,8 +30,11 @@ def _given_level(x: str, y: str, first_x: str, first_y: str) -> tuple[str, float
     score = fuzzy.jaro_winkler(x, y)
     if _same_words(x, y, 0.92):
         return "fuzzy", score
-    wx, wy = set(x.split()), set(y.split())
-    if wx <= wy or wy <= wx or first_x == first_y:
+    wx, wy = x.split(), y.split()
+    if len(wx) == len(wy) and all(a == b or variants(a, b) or _one_typo(a, b, fuzzy.jaro_winkler(a, b), 0.92)
+                                  for a, b in zip(wx, wy, strict=True)):
+        return "variant", score  # a nickname ("BILL" for "WILLIAM", "PEPE" for "JOSE")
+    if set(wx) <= set(wy) or set(wy) <= set(wx) or first_x == first_y or variants(first_x, first_y):
         return "compatible", score
     if min(len(x), len(y)) == 1 and x[0] == y[0]:
         return "initial", score
@@ -88,12 +84,14 @@ def _one_typo(x: str, y: str, jaro_winkler: float, floor: float) -> bool:
 
 
 _AGREE = frozenset({"exact", "fuzzy"})
-# name levels, best first; the first four are agreement, found in any plausible reading of the two names
-NAME_LEVELS = ("exact", "fuzzy", "maternal_missing", "given_partial", "similar", "one_word", "given_differs",
-               "maternal_differs", "paternal_differs", "swapped", "different")
+# name levels, best first
+NAME_LEVELS = ("exact", "fuzzy", "nickname", "maternal_missing", "given_partial", "middle_names", "similar",
+               "one_word", "given_differs", "maternal_differs", "paternal_differs", "swapped", "different")
 _ALIKE = frozenset({"exact", "fuzzy", "weak"})
-_NAME_AGREEMENT = frozenset(NAME_LEVELS[:4])
-_READING_AGREEMENT = frozenset(NAME_LEVELS[:3])  # what another reading may find: the whole name, bar a maternal
+# agreement, found in any plausible reading of the two names
+_NAME_AGREEMENT = frozenset({"exact", "fuzzy", "nickname", "maternal_missing", "given_partial"})
+# what another reading may find: the whole name, bar a maternal surname
+_READING_AGREEMENT = frozenset({"exact", "fuzzy", "nickname", "maternal_missing"})
 
 
 def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
@@ -112,6 +110,8 @@ def _name_level(x: PersonName, y: PersonName) -> tuple[str, float]:
         return "swapped", score
     if g in _AGREE and p in _AGREE and m in _AGREE:
         return ("exact" if g == p == m == "exact" else "fuzzy"), score
+    if g == "variant" and p in _AGREE and m in (*_AGREE, "missing"):
+        return "nickname", score
     if g in _AGREE and p in _AGREE and m == "missing":
         return "maternal_missing", score
     if g in ("compatible", "initial", "missing") and p in _AGREE and m != "different":
@@ -139,7 +139,25 @@ def _readings_compared(a: Record, b: Record) -> tuple[str, float, PersonName, Pe
 @lru_cache(maxsize=100_000)
 def _compare_names(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName, ...], raw_y: str
                    ) -> tuple[str, float, PersonName, PersonName]:
-    """The level of the likely readings; or, when they disagree, the best agreement any plausible reading finds."""
+    """The level of the likely readings; or, when they disagree, the best agreement any plausible reading finds,
+    or failing that the agreement of the names read given names first and one surname last."""
+    found = _two_surnames(px, raw_x, py, raw_y)
+    if found[0] in _NAME_AGREEMENT or found[0] == "swapped" or not (_western(px[0]) and _western(py[0])):
+        return found
+    western = _given_then_surname(px[0].full.split(), py[0].full.split())
+    if western is not None and NAME_LEVELS.index(western) < NAME_LEVELS.index(found[0]):
+        return western, found[1], found[2], found[3]
+    return found
+
+
+def _western(name: PersonName) -> bool:
+    """A name that may be read given names first and one surname last: not one whose writing shows two surnames
+    (surnames first, or two of them before a comma, as Mexican registers write), nor one its identifier settled."""
+    return name.order == "given_first" or (name.order == "comma" and not name.maternal)
+
+
+def _two_surnames(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName, ...], raw_y: str
+                  ) -> tuple[str, float, PersonName, PersonName]:
     x, y = px[0], py[0]
     level, score = _name_level(x, y)
     if level in _NAME_AGREEMENT and level != "given_partial" or level == "swapped":
@@ -158,6 +176,45 @@ def _compare_names(px: tuple[PersonName, ...], raw_x: str, py: tuple[PersonName,
         if lv in _READING_AGREEMENT:
             best = min(best, (NAME_LEVELS.index(lv), -sc, i + 1, lv, sc, rx, ry))
     return best[3], best[4], best[5], best[6]
+
+
+def _given_word(x: str, y: str) -> str | None:
+    """How two words of given names agree: "exact", "variant" (a typo or a nickname), "initial", or None."""
+    if x == y:
+        return "exact"
+    if min(len(x), len(y)) == 1:
+        return "initial" if x[0] == y[0] else None
+    if variants(x, y) or _one_typo(x, y, fuzzy.jaro_winkler(x, y), 0.92):
+        return "variant"
+    return None
+
+
+def _given_then_surname(wx: list[str], wy: list[str]) -> str | None:
+    """Names written given name first and one surname last, as English and most European sources write them:
+    the same surname, the same first given name (or its nickname or initial), and every middle name of the one
+    found, in order, among the other's ("WILLIAM AITKEN" / "WILLIAM COSTEN AITKEN", "J CURRIE ELLES" / "JAMES
+    ELLES"). The reading of two surnames misses these; None when they do not agree so."""
+    if len(wx) < 2 or len(wy) < 2:
+        return None
+    last_x, last_y = wx[-1], wy[-1]
+    if not (last_x == last_y or _one_typo(last_x, last_y, fuzzy.jaro_winkler(last_x, last_y), 0.92)):
+        return None
+    first = _given_word(wx[0], wy[0])
+    if first is None:
+        return None
+    short, long_ = sorted((wx[1:-1], wy[1:-1]), key=len)
+    j = 0
+    for word in short:
+        while j < len(long_) and _given_word(word, long_[j]) is None:
+            j += 1
+        if j == len(long_):
+            return None
+        j += 1
+    if first == "initial":
+        return "given_partial"
+    if not short and not long_:
+        return "nickname" if first == "variant" else "fuzzy"
+    return "middle_names"
 
 
 def person_name(a: Record, b: Record) -> Comparison | None:
@@ -181,7 +238,9 @@ def person_name(a: Record, b: Record) -> Comparison | None:
 
 
 _NAME_DETAILS = {
-    "fuzzy": "names nearly equal", "maternal_missing": "same name, one without maternal surname",
+    "fuzzy": "names nearly equal", "nickname": "same name but for a nickname or variant of a given name",
+    "middle_names": "same given name and surname, middle names differ or missing",
+    "maternal_missing": "same name, one without maternal surname",
     "given_partial": "surnames agree, given names partly", "similar": "names alike, with typos",
     "one_word": "one name is a word of the other", "maternal_differs": "maternal surnames differ",
     "paternal_differs": "paternal surnames differ", "different": "names differ",
@@ -198,6 +257,8 @@ def company_name(a: Record, b: Record) -> Comparison | None:
     sx, sy = a.company.significant, b.company.significant
     if sx == sy:
         return Comparison("exact", 1.0, f"same words {' '.join(sx)}")
+    if y.startswith(x) and y[len(x)] == " " and names_a_part(y[len(x):].split()):
+        return Comparison("subset_unit", len(x) / len(y), f"{y[len(x):].strip()} names a part of {x}")
     if len(x) >= 10 and y.startswith(x):
         if y[len(x)] == " ":
             short = a.company if len(a.name) <= len(b.name) else b.company
@@ -212,15 +273,38 @@ def company_name(a: Record, b: Record) -> Comparison | None:
         return Comparison("one_typo", score, f"names {x!r} / {y!r} one typo apart")
     if len(x) >= 12 and len(y) > len(x) + 2 and (head := fuzzy.ratio(x, y[: len(x)])) >= 0.9 and head > score:
         return Comparison("truncated_typo", head, f"{x!r} looks like {y!r} cut short, with typos")
-    only_x, only_y = set(sx) - set(sy), set(sy) - set(sx)
-    if only_x and only_y and set(sx) & set(sy) and edits > 2:
-        words_x, words_y = " ".join(sorted(only_x)), " ".join(sorted(only_y))
-        if fuzzy.ratio(words_x, words_y) < 0.6:
-            return Comparison("word_differs", score, f"names {x!r} / {y!r} differ in {words_x} / {words_y}")
+    found = _company_words(sx, sy, score)
+    if found is not None:
+        return found
     for level, floor in (("fuzzy_high", 0.93), ("fuzzy", 0.85), ("weak", 0.7)):
         if score >= floor:
             return Comparison(level, score, f"names {x!r} / {y!r} {round(score * 100)}% alike")
     return Comparison("different", score, f"names differ: {x!r} / {y!r}")
+
+
+def _company_words(sx: list[str], sy: list[str], score: float) -> Comparison | None:
+    """The names' words paired (``companies.align_words``): the same words in another order or spelling, a short
+    name that is the core of a long one ("STANFORD UNIVERSITY" in "BOARD OF TRUSTEES OF THE LELAND STANFORD JUNIOR
+    UNIVERSITY"), an acronym, a part of an organisation (a division, a laboratory), or one distinctive word each
+    ("... SECRETARY OF THE NAVY" / "... OF THE ARMY")."""
+    short, long_ = (sx, sy) if len(" ".join(sx)) <= len(" ".join(sy)) else (sy, sx)
+    if len(short) == 1 and len(long_) >= 2 and 2 <= len(short[0]) <= 6 and short[0] in (
+            initials(long_), initials([w for w in long_ if w not in UNIT_WORDS])):
+        return Comparison("acronym", 0.8, f"{short[0]} is the acronym of {' '.join(long_)}")
+    paired, left_x, left_y = align_words(sx, sy)
+    if not paired:
+        return None
+    words = f"{' '.join(sx)!r} / {' '.join(sy)!r}"
+    if not left_x and not left_y:
+        return Comparison("same_words", score, f"names {words} have the same words, spelt or ordered otherwise")
+    if left_x and left_y:
+        return Comparison("word_differs", score, f"names {words} differ in {' '.join(left_x)} / {' '.join(left_y)}")
+    extra = left_x or left_y
+    if names_a_part(extra):
+        return Comparison("subset_unit", score, f"{' '.join(extra)} names a part of the organisation: {words}")
+    if min(len(sx), len(sy)) >= 2:
+        return Comparison("subset", score, f"one name is the core of the other: {words}")
+    return Comparison("subset_one_word", score, f"one name is one word of the other: {words}")
 
 
 _FORM_FAMILY = {"SA_DE_CV": "SA", "SAPI_DE_CV": "SAPI", "SAB_DE_CV": "SAB", "S_DE_RL_DE_CV": "S_DE_RL",
@@ -360,10 +444,10 @@ def birth_date(a: Record, b: Record) -> Comparison | None:
 
 
 def address(a: Record, b: Record) -> Comparison | None:
-    """The addresses agree (postcode, words)."""
+    """The addresses agree (postcode, and the words that tell a place apart: not "street" or "colonia")."""
     if a.address is None or b.address is None or not a.address.text or not b.address.text:
         return None
-    score = fuzzy.token_set_ratio(a.address.text, b.address.text)
+    score = fuzzy.token_set_ratio(a.address.core, b.address.core)
     if score >= 0.97:
         return Comparison("exact", score, "same address")
     if score >= 0.85:
@@ -371,6 +455,24 @@ def address(a: Record, b: Record) -> Comparison | None:
     if score >= 0.6 or (a.address.postcode and a.address.postcode == b.address.postcode):
         return Comparison("medium", score, f"addresses partly alike ({round(score * 100)}%)")
     return Comparison("different", score, "addresses differ")
+
+
+def site(a: Record, b: Record) -> Comparison | None:
+    """Two places of business: both give an address and a phone, and both differ (another branch of one name)."""
+    if a.address is None or b.address is None or not a.phone or not b.phone:
+        return None
+    dialled = contact.phone(a, b)
+    if dialled is None or dialled.level != "different":
+        return None
+    score = fuzzy.token_set_ratio(a.address.text, b.address.text)
+    if a.address.number and b.address.number:
+        elsewhere = a.address.number != b.address.number  # "747 9TH AVE" is "747 NINTH AVE"; 145 is not 221
+    else:
+        elsewhere = score < 0.85
+    if elsewhere:
+        return Comparison("other_site", score, f"another site: {a.address.text!r} / {b.address.text!r}, "
+                                               f"{dialled.detail}")
+    return None
 
 
 def country(a: Record, b: Record) -> Comparison | None:
@@ -382,13 +484,18 @@ def country(a: Record, b: Record) -> Comparison | None:
     return Comparison("different", 0.0, f"countries differ: {a.country} / {b.country}")
 
 
+_CONTACT: dict[str, Comparator] = {
+    "phone": contact.phone, "email": contact.email, "website": contact.website, "identifiers": contact.identifiers,
+}
 COMPARISONS: dict[str, dict[str, Comparator]] = {
     "person": {
         "name": person_name, "rfc": rfc, "curp": curp,
         "identifier_name": identifier_name, "birth_date": birth_date, "address": address, "country": country,
+        **_CONTACT, **ATTRIBUTE_COMPARISONS,
     },
     "company": {
         "company_name": company_name, "legal_form": legal_form, "rfc": rfc, "identifier_name": identifier_name,
-        "birth_date": birth_date, "address": address, "country": country,
+        "birth_date": birth_date, "address": address, "site": site, "country": country,
+        **_CONTACT, **ATTRIBUTE_COMPARISONS,
     },
 }

@@ -16,12 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.entity_resolution.attributes import ATTRIBUTE_COMPARISONS
 from engine.entity_resolution.compare import COMPARISONS, Comparison
 from engine.entity_resolution.records import Record
 
-__all__ = ["Model", "Scored", "compare_records", "DEFAULT_WEIGHTS"]
+__all__ = ["Model", "Scored", "compare_records", "pair_kind", "DEFAULT_WEIGHTS", "RULES", "SITE_VETO"]
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights.json")
+# Comparisons that are rules, not evidence to weigh: never learnt or estimated. Another site of a name (another
+# address and another phone) is another organisation, unless an identifier says they are one.
+SITE_VETO = -20.0
+RULES = frozenset({"site"})
+_IDENTIFYING = frozenset({("rfc", "same_valid"), ("rfc", "same"), ("rfc", "near"), ("curp", "same_valid"),
+                          ("curp", "same"), ("identifiers", "same")})
+# Likewise two organisations whose names disagree are two, whatever address, phone or website they share (the
+# restaurants of one hotel, the firms at one address that detection flags): only an identifier makes them one.
+NAME_VETO = SITE_VETO  # the weight of a pair a rule keeps apart
+_NAMES_DISAGREE = frozenset({("company_name", "different"), ("company_name", "word_differs"),
+                             ("company_name", "subset_unit")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +44,37 @@ class Scored:
     weight: float
     parts: tuple[tuple[str, Comparison, float], ...]
 
+    @property
+    def evidence(self) -> float:
+        """The weight the comparisons add to the prior: what this pair shows, whatever the share of matches."""
+        return sum(w for *_, w in self.parts)
+
     def explain(self, top: int = 4) -> str:
         parts = sorted(self.parts, key=lambda p: -abs(p[2]))[:top]
         return "; ".join(f"{c.detail} ({w:+.1f})" for _, c, w in parts)
 
 
+def pair_kind(a: Record, b: Record) -> str:
+    """Whose comparisons apply: the records' kind, or a person's when a person meets a company whose name reads
+    as a person's (``records.formless_person``)."""
+    return a.kind if a.kind == b.kind else "person"
+
+
 def compare_records(a: Record, b: Record) -> dict[str, Comparison]:
-    """Every applicable comparison of two records of the same kind."""
+    """Every applicable comparison of two records (of one kind, or a person and a company read as a person).
+
+    The extra attributes' comparisons are skipped when either record carries none: they could not apply."""
     out: dict[str, Comparison] = {}
-    for name, fn in COMPARISONS[a.kind].items():
+    table = COMPARISONS[pair_kind(a, b)] if a.attributes and b.attributes else _WITHOUT_ATTRIBUTES[pair_kind(a, b)]
+    for name, fn in table.items():
         result = fn(a, b)
         if result is not None:
             out[name] = result
     return out
+
+
+_WITHOUT_ATTRIBUTES = {kind: {n: fn for n, fn in table.items() if n not in ATTRIBUTE_COMPARISONS}
+                       for kind, table in COMPARISONS.items()}
 
 
 @dataclass
@@ -52,7 +82,9 @@ class Model:
     """Log-odds weights per (kind, comparison, level) and the two decision thresholds."""
 
     prior: dict[str, float]  # kind -> log2 odds of a match among candidate pairs
-    levels: dict[str, dict[str, dict[str, dict[str, float]]]]  # kind -> comparison -> level -> {m, u, weight}
+    # kind -> comparison -> level -> {m, u, weight}, and when learnt from labelled pairs how many matching
+    # (pairs_m) and non-matching (pairs_u) pairs showed the level
+    levels: dict[str, dict[str, dict[str, dict[str, float]]]]
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # kind -> {match, possible} log2 odds
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -72,13 +104,26 @@ class Model:
         return Scored(probability, total, parts)
 
     def score(self, a: Record, b: Record) -> Scored:
-        kind_levels = self.levels.get(a.kind, {})
-        total = self.prior.get(a.kind, 0.0)
+        kind = pair_kind(a, b)
+        kind_levels = self.levels.get(kind, {})
+        total = self.prior.get(kind, 0.0)
         parts = []
-        for name, result in compare_records(a, b).items():
-            w = kind_levels.get(name, {}).get(result.level, {}).get("weight", 0.0)
+        compared = compare_records(a, b)
+        identified = any((n, c.level) in _IDENTIFYING for n, c in compared.items())
+        veto = None
+        for name, result in compared.items():
+            if name in RULES:
+                w = 0.0 if identified else SITE_VETO
+            else:
+                w = kind_levels.get(name, {}).get(result.level, {}).get("weight", 0.0)
+            if not identified and (name in RULES or (name, result.level) in _NAMES_DISAGREE):
+                veto = len(parts)
             total += w
             parts.append((name, result, w))
+        if veto is not None and total > NAME_VETO:  # a rule, not evidence: nothing else outweighs it
+            name, result, w = parts[veto]
+            parts[veto] = (name, result, round(w - (total - NAME_VETO), 4))
+            total = NAME_VETO
         probability = 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0)))
         return Scored(probability, total, tuple(parts))
 
@@ -91,7 +136,8 @@ class Model:
         for a, b, same in pairs_seen:
             totals[(a.kind, same)] += 1
             for name, result in compare_records(a, b).items():
-                counts[(a.kind, same)][(name, result.level)] += 1
+                if name not in RULES:
+                    counts[(a.kind, same)][(name, result.level)] += 1
         prior: dict[str, float] = {}
         levels: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
         for kind in sorted({k for k, _ in totals}):
@@ -109,7 +155,9 @@ class Model:
                     m = (counts[(kind, True)][(name, level)] + smoothing) / (n_m + k * smoothing)
                     u = (counts[(kind, False)][(name, level)] + smoothing) / (n_u + k * smoothing)
                     levels[kind][name][level] = {"m": round(m, 6), "u": round(u, 6),
-                                                 "weight": round(math.log2(m / u), 4)}
+                                                 "weight": round(math.log2(m / u), 4),
+                                                 "pairs_m": counts[(kind, True)][(name, level)],
+                                                 "pairs_u": counts[(kind, False)][(name, level)]}
         model = cls(prior, levels, **kw)
         model.thresholds = model.fit_thresholds(pairs_seen) if not model.thresholds else model.thresholds
         return model

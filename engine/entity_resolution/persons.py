@@ -8,16 +8,21 @@ names. Particles ("DE LA", "DEL") stay attached to the word they introduce.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.entity_resolution.lexicon import load_lexicon
 from engine.entity_resolution.text import fold
 
-__all__ = ["PersonName", "parse_person_name", "readings", "GIVEN_NAMES", "SURNAMES"]
+__all__ = ["PersonName", "parse_person_name", "readings", "reads_as_person", "GIVEN_NAMES", "SURNAMES"]
 
 _PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "SAN", "SANTA", "VAN", "VON", "MC", "MAC", "DA", "DI"})
-_TITLES = frozenset({"SR", "SRA", "SRTA", "DR", "DRA", "LIC", "ING", "ARQ", "C", "MTRO", "MTRA", "PROF", "PROFA"})
+_TITLES = frozenset({"SR", "SRA", "SRTA", "DR", "DRA", "LIC", "ING", "ARQ", "C", "MTRO", "MTRA", "PROF", "PROFA",
+                     "MR", "MRS", "MS", "MISS", "MX", "SIR", "DAME", "LORD", "LADY", "REV", "REVD", "RT", "HON",
+                     "RIGHT", "HONOURABLE", "HONORABLE", "CAPT", "COL", "MAJ", "LT", "SGT", "CMDR", "ADM", "FR"})
+# generational and academic suffixes written after the name, often after a comma ("John R. Cockrell, Jr.")
+_SUFFIX = re.compile(r"(?i)[\s,]+(?:jr|sr|jnr|snr|ii|iii|iv|esq|phd|ph\.d|md)\.?\s*$")
 
 _BUILTIN_GIVEN = frozenset(
     """
@@ -104,7 +109,8 @@ def _last_word(unit: str) -> str:
 
 
 def _is_given(unit: str) -> bool:
-    return _last_word(unit) in GIVEN_NAMES
+    word = _last_word(unit)
+    return word in GIVEN_NAMES or len(word) == 1  # an initial stands for a given name ("JOHN R. COCKRELL")
 
 
 def _is_surname(unit: str) -> bool:
@@ -135,6 +141,7 @@ def parse_person_name(raw: str) -> PersonName:
     >>> parse_person_name("MONTENEGRO IRENE ESTEBAN").given
     'IRENE ESTEBAN'
     """
+    raw = _SUFFIX.sub("", raw)
     if "," in raw:
         surnames, _, given = raw.partition(",")
         s = _units(surnames)
@@ -177,7 +184,7 @@ def readings(raw: str) -> tuple[PersonName, ...]:
     first = parse_person_name(raw)
     if not first.ambiguous or first.order == "comma":
         return (first,)
-    units = _units(raw)
+    units = _units(_SUFFIX.sub("", raw))
     if first.order == "surname_first":
         given_count = max(1, len(units) - 2)
         other = PersonName(" ".join(units[:given_count]), units[given_count], " ".join(units[given_count + 1 :]),
@@ -200,7 +207,7 @@ def all_readings(raw: str) -> tuple[PersonName, ...]:
     likely = readings(raw)
     if likely[0].order == "comma":
         return likely
-    units = _units(raw)
+    units = _units(_SUFFIX.sub("", raw))
     n = len(units)
     if n < 2:
         return likely
@@ -215,3 +222,22 @@ def all_readings(raw: str) -> tuple[PersonName, ...]:
     seen = {(r.given, r.paternal, r.maternal) for r in likely}
     extra = tuple(r for r in others if (r.given, r.paternal, r.maternal) not in seen)
     return likely + extra
+
+
+@lru_cache(maxsize=200_000)
+def reads_as_person(raw: str) -> bool:
+    """The words of a name without legal form read as a person's: two to six words, each a known given name or
+    surname (one unknown word allowed in four or more), at least one of each ("GUERRERO ESCAMILLA JOSUE DAVID").
+
+    Suppliers that are natural people often reach procurement records as "companies" without an RFC.
+
+    >>> reads_as_person("GUERRERO ESCAMILLA JOSUE DAVID"), reads_as_person("CONSTRUCTORA GARCIA")
+    (True, False)
+    """
+    units = _units(_SUFFIX.sub("", raw))
+    if not 2 <= len(units) <= 6 or any(not _last_word(u).isalpha() for u in units):
+        return False
+    given = sum(_is_given(u) and len(_last_word(u)) > 1 for u in units)
+    surnames = sum(_is_surname(u) for u in units)
+    unknown = sum(not _is_given(u) and not _is_surname(u) for u in units)
+    return given >= 1 and surnames >= 1 and unknown <= (1 if len(units) >= 4 else 0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WORD_PAIR_PREFIX
+from engine.entity_resolution.blocking import IDENTIFIER_PREFIXES, WEAK_PREFIXES, lookup_keys, posting_limit
 from engine.entity_resolution.compare import Comparison, close_dates, known_date
 from engine.entity_resolution.model import Model, Scored
 from engine.entity_resolution.records import Mention, Record, prepare
@@ -27,10 +27,12 @@ from engine.entity_resolution.store import Entity, Judgment, MemoryStore, Resolv
 
 __all__ = ["Resolver", "Resolution", "entity_id_for"]
 
-MAX_POSTING = 3000  # a name key shared by more entities than this says too little to follow
+CROSS_MARGIN = 2.0  # bits above the match threshold a person and a formless company need to be one
+_CROSS_NAMES = frozenset({"exact", "fuzzy"})
 MAX_CANDIDATES = 25  # entities scored per mention, those sharing most keys first
 MAX_MEMBERS = 12  # mentions of one entity compared with a new mention
-STRONG_AGAINST = -8.0  # a member this clearly different keeps the mention out, however well another matches
+STRONG_AGAINST = -8.0  # bits of evidence: a member this clearly different keeps the mention out, however well another
+# matches (evidence, not weight: the prior depends on how many candidates blocking finds)
 AMBIGUITY = 1.0  # bits: two people this close for one mention are equally likely
 NAME_FREQUENCY_CAP = 8.0  # bits at most taken from a name's agreement for its frequency
 _NAME_KEYS = ("p/gp:", "p/pm:")
@@ -61,6 +63,9 @@ class Resolution:
     explanation: str
     possible_entity_id: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    # the kind of the entity the mention belongs to, which is the graph label of its node: a company mention read
+    # as a person's name can join a person, and a person mention a company without legal form
+    entity_kind: str = ""
 
 
 class Resolver:
@@ -77,14 +82,19 @@ class Resolver:
         m = mention if isinstance(mention, Mention) else Mention.from_dict(mention)
         known = self.store.entity_of(m.id)
         if known is not None:
-            return Resolution(m.id, self.store.redirect(known), "known", 1.0, "mention already resolved")
+            entity_id = self.store.redirect(known)
+            return Resolution(m.id, entity_id, "known", 1.0, "mention already resolved",
+                              entity_kind=self._kind_of(entity_id, m.kind))
         record = prepare(m)
         same, not_same = self._judged(record.id)
         scored: list[tuple[float, int, str, Scored | None]] = []
         name_count = self._name_count(record)
         for entity_id in self._candidates(record, same):
             entity = self.store.entity(entity_id)
-            if entity is None or entity.kind != record.kind or entity_id in not_same:
+            if entity is None or entity_id in not_same:
+                continue
+            crossing = entity.kind != record.kind
+            if crossing and not self._crossable(record, entity):
                 continue
             if self._conflicts(record, entity) or not_same & set(entity.members):
                 continue
@@ -94,8 +104,12 @@ class Resolver:
             best = self._score_entity(record, entity)
             if name_count > 1 and best is not None:
                 best = self._name_frequency(best, name_count)
-            if best.weight < STRONG_AGAINST:
+            if best.evidence < STRONG_AGAINST:
                 continue
+            if crossing:
+                best = self._crossed(record, best)
+                if best is None:
+                    continue
             scored.append((best.weight, entity.created, entity_id, best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]
@@ -113,11 +127,40 @@ class Resolver:
                     "explanation": explanation}
             self.review_queue.append(item)
             events.append({"type": "possible_match", **item})
-            return Resolution(record.id, entity_id, "possible", prob, explanation, other, events)
+            return Resolution(record.id, entity_id, "possible", prob, explanation, other, events, record.kind)
         top = scored[0][3] if scored else None
         prob = top.probability if top else 0.0
         why = f"best candidate {prob:.2f}: {top.explain()}" if top else "no candidate"
-        return Resolution(record.id, entity_id, "new", prob, why, None, events)
+        return Resolution(record.id, entity_id, "new", prob, why, None, events, record.kind)
+
+    def _kind_of(self, entity_id: str, default: str) -> str:
+        entity = self.store.entity(entity_id)
+        return entity.kind if entity is not None else default
+
+    def _crossable(self, record: Record, entity: Entity) -> bool:
+        """A person and a company may be one only when the company side is formless and reads as a person: no
+        legal form, no company RFC, words of a person's name; every company member of the entity too."""
+        if not record.persons:
+            return False  # a company mention that does not read as a person, or a person without a name
+        if record.kind == "company":
+            return entity.kind == "person"
+        for mention_id in entity.members:
+            member = self.store.mention(mention_id)
+            if member is None or (member.kind == "company" and not member.persons):
+                return False
+        return True
+
+    def _crossed(self, record: Record, best: Scored) -> Scored | None:
+        """A person and a company read as a person: kept only on strong evidence, a name that agrees in full and a
+        weight ``CROSS_MARGIN`` bits above the match threshold, and said so in the explanation."""
+        name = next((c for n, c, _ in best.parts if n == "name"), None)
+        if name is None or name.level not in _CROSS_NAMES:
+            return None
+        if best.weight < self.model.match_weight("person") + CROSS_MARGIN:
+            return None
+        side = "company mention" if record.kind == "company" else "company without legal form"
+        part = ("kind", Comparison("crossed", 1.0, f"{side} read as a person's name: {name.detail}"), 0.0)
+        return Scored(best.probability, best.weight, (part, *best.parts))
 
     def _ambiguous(self, matched: list[tuple[float, int, str, Scored | None]]) -> bool:
         """The mention fits two people about equally well who must stay apart (namesakes told apart by their
@@ -149,11 +192,12 @@ class Resolver:
 
     def _candidates(self, record: Record, forced: set[str]) -> list[str]:
         counts: dict[str, float] = defaultdict(float)
-        for key in record.keys:
+        for key in lookup_keys(record):
             strong = key[2:].startswith(IDENTIFIER_PREFIXES)
-            if not strong and self.store.posting_size(key) > MAX_POSTING:
+            limit = posting_limit(key)
+            if limit is not None and self.store.posting_size(key) > limit:
                 continue
-            weight = 3 if strong else 0.5 if key[2:].startswith(WORD_PAIR_PREFIX) else 1
+            weight = 3 if strong else 0.5 if key[2:].startswith(WEAK_PREFIXES) else 1
             for entity_id in self.store.postings(key):
                 counts[entity_id] += weight
         # not worth a comparison: one pair of name words in common and nothing else, or under a quarter of the
@@ -215,7 +259,7 @@ class Resolver:
         assert best is not None and worst is not None
         # in a cluster a reviewer joined, dissimilar members are expected: none of them vetoes
         judged = any(j.same for node in (entity.id, *entity.members) for j in self.store.judgments_of(node))
-        if worst.weight < STRONG_AGAINST and not judged:
+        if worst.evidence < STRONG_AGAINST and not judged:
             return worst
         if judged:
             return best
@@ -285,7 +329,7 @@ class Resolver:
         assert target is not None
         add_member(self.store, target, record)
         decision = "judged" if best is None else "match"
-        explanation = "a reviewer judged them the same" if best is None else best.explain()
+        explanation = "a reviewer judged them the same" if best is None else _explained(best)
         events: list[dict[str, Any]] = [{"type": "mention_linked", "entity_id": target_id, "mention_id": record.id,
                                          "score": prob, "explanation": explanation}]
         survivor = target
@@ -295,7 +339,7 @@ class Resolver:
                     and not self._dates_conflict(survivor, other)):
                 survivor, merge_events = self.merge(survivor.id, other.id, reason=f"both match mention {record.id}")
                 events += merge_events
-        return Resolution(record.id, survivor.id, decision, prob, explanation, None, events)
+        return Resolution(record.id, survivor.id, decision, prob, explanation, None, events, survivor.kind)
 
     # --- merging, splitting, judging ------------------------------------------------------------
 
@@ -372,3 +416,9 @@ class Resolver:
     def entity_of(self, mention_id: str) -> str | None:
         found = self.store.entity_of(mention_id)
         return self.store.redirect(found) if found else None
+
+
+def _explained(scored: Scored) -> str:
+    """The strongest parts of a score; a person joined with a company read as a person says so first."""
+    crossed = next((c.detail for n, c, _ in scored.parts if n == "kind"), None)
+    return f"{crossed}; {scored.explain()}" if crossed else scored.explain()

@@ -1,4 +1,6 @@
-"""The resolver: the issue's examples, vetoes, judgments, stable ids, events, snapshots, reconcile."""
+"""The resolver: the issue's examples, vetoes, judgments, stable ids, events, snapshots.
+
+Entities two workers created apart are merged by the pipeline's reconcile job (tests/streams/test_two_workers.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import pytest
 from engine.entity_resolution.batch import resolve_jsonl
 from engine.entity_resolution.compare import COMPARISONS, company_name, person_name
 from engine.entity_resolution.model import Model
-from engine.entity_resolution.reconcile import reconcile
 from engine.entity_resolution.records import prepare
 from engine.entity_resolution.resolver import Resolver
 from engine.entity_resolution.store import MemoryStore
@@ -137,23 +138,6 @@ def test_snapshot_round_trip(tmp_path):
     loaded = Resolver(MemoryStore.load(tmp_path / "snap.json.gz"))
     assert {f"c{i}": loaded.entity_of(f"c{i}") for i in range(5)} == {f"c{i}": r.entity_of(f"c{i}") for i in range(5)}
     assert loaded.resolve(company(GFM[1], id="new")).entity_id == r.entity_of("c0")
-
-
-def test_reconcile_merges_what_two_workers_created_apart():
-    r = Resolver()
-    r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", id="w1", rfc=rfc("GFM010122DZ")))
-    # a second worker created its own entity for the same company: simulate by judging, then forgetting the judgment
-    from engine.entity_resolution.resolver import entity_id_for
-    from engine.entity_resolution.store import Entity, add_member
-
-    record = prepare(company("G.F.M. Grúas SA de CV", id="w2", rfc=rfc("GFM010122DZ")))
-    entity = Entity(entity_id_for("company", "w2"), "company", r.store.next_sequence())
-    add_member(r.store, entity, record)
-    r.store.put_entity(entity)
-    assert r.entity_of("w1") != r.entity_of("w2")
-    events = reconcile(r)
-    assert [e["type"] for e in events] == ["entities_merged"]
-    assert r.entity_of("w1") == r.entity_of("w2") == events[0]["entity_id"]
 
 
 def test_batch_jsonl(tmp_path):

@@ -120,7 +120,7 @@ def test_a_supplier_without_rfc_who_is_a_person_is_linked_to_the_s3_sanction_aga
     assert [r["contract"] for r in linked] == ["ocds:ocds-person-supplier-1/contract/C1"]
     why = store.read("MATCH (m:Mention)-[r:RESOLVED_TO]->(x) WHERE x.id = $id RETURN r.explanation AS why",
                      {"id": linked[0]["who"]})
-    assert any("person" in " ".join(row["why"] or []) for row in why)  # the explanation says it crossed kinds
+    assert any("read as a person's name" in " ".join(row["why"] or []) for row in why)  # it says it crossed kinds
     scan(store)
     flags = store.read("MATCH (f:Flag {pattern: 'P005'})-[:CONCERNS]->(k:Contract) RETURN k.id AS contract")
     assert [r["contract"] for r in flags] == ["ocds:ocds-person-supplier-1/contract/C1"]

@@ -1,6 +1,6 @@
 """Realistic labelled mentions: real SAT 69-B company names and Faker es_MX people, with Mexican noise.
 
-The benchmark (``bench/er.py``) and the training of the shipped weights (``training.py``)
+The benchmark (``bench/er.py``) and the training of the shipped weights (``devtools.er_training``)
 draw from these generators with different seeds and, for companies, disjoint halves of
 the SAT list (``split``), so the weights never see a firm the benchmark scores. Noise:
 typos, legal forms spelled many ways, title case, dropped punctuation, CompraNet's
