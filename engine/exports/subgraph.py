@@ -168,7 +168,7 @@ def _seed(reader: _Reader, labels: list[str]) -> Node:
     wanted = reader.sub.selection.id
     label = reader.locate({wanted}).get(wanted)
     if label not in labels:
-        raise LookupError(f"no {' or '.join(labels)} with id {wanted!r}")
+        raise LookupError(f"no {'entity' if len(labels) > 1 else labels[0]} with id {wanted!r}")
     return reader.load_nodes({label: {wanted}})[0]
 
 

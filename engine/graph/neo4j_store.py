@@ -58,11 +58,12 @@ def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
     from engine.graph import questions
     from engine.graph.export import export_statements
+    from engine.graph.lookup import lookup_statements
     from engine.graph.merge import merge_statements
     from engine.graph.subgraph import subgraph_statements
 
     return (schema_statements() + cypher.portable_statements() + export_statements() + merge_statements()
-            + subgraph_statements() + questions.statements() + [CLEAR])
+            + subgraph_statements() + lookup_statements() + questions.statements() + [CLEAR])
 
 
 class Neo4jStore:
