@@ -5,13 +5,23 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test bench lint up down clean
+.PHONY: demo test bench lint up down clean icu chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# System packages, installed with apt only when missing (CI runs as root on a fresh Debian): ICU's
+# headers and a C++ compiler to build PyICU, which followthemoney needs; Debian's chromium for the
+# screenshot of the journalists' guide (driven by Playwright, never `playwright install`).
+icu:
+	@pkg-config --exists icu-i18n 2>/dev/null && command -v g++ >/dev/null || \
+	  (apt-get update && apt-get install -y --no-install-recommends libicu-dev pkg-config g++)
+
+chromium:
+	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+$(STAMP): pyproject.toml | $(BIN)/python icu
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
@@ -24,7 +34,7 @@ $(LINTER): tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
 demo: $(STAMP)
 	$(BIN)/python -m engine.demo --data $(SHARED)/data
 
-test: $(STAMP) $(LINTER)
+test: $(STAMP) $(LINTER) | chromium
 	$(BIN)/ruff check engine streams tests
 	$(BIN)/python -m pytest -q
 

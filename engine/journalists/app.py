@@ -33,15 +33,21 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from engine.graph.store import open_store
-    from engine.runtime.endpoints import resolve_endpoints
+    from engine.runtime.embedded import EmbeddedServices
     from engine.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    ep = resolve_endpoints(get_settings())
-    store = open_store(ep.graph_uri, ep.graph_user, ep.graph_password, ep.graph_name)
+    settings = get_settings()
+    if settings.graph_uri:  # only the graph is needed: no event log
+        secret = settings.graph_password.get_secret_value() if settings.graph_password else None
+        store = open_store(settings.graph_uri, settings.graph_user, secret, settings.graph_name)
+    else:
+        services = EmbeddedServices(settings.home_dir)
+        graph = services.up(("graph",))["graph"]
+        store = open_store(graph.url, None, services.password(), settings.graph_name)
     try:
         uvicorn.run(make_app(store), host=args.host, port=args.port, proxy_headers=True)
     finally:
