@@ -51,18 +51,20 @@ ORDER BY hops, holder;
 // @dialect portable
 // @title.es ¿Qué servidores públicos están ligados a proveedores de esta institución?
 // @title.en Which officials are tied to suppliers of this public body?
-// @about.es Servidores con un cargo en la institución (o en sus unidades) que, ellos o un familiar, son dueños, dirigen o representan —directamente o por una cadena de hasta `depth` empresas— a un proveedor de la institución. Compara las fechas del cargo y del vínculo con las del contrato antes de concluir nada.
-// @about.en Officials holding a post at the body (or its units) who, themselves or a relative, own, direct or represent — directly or through a chain of up to `depth` companies — a supplier of the body. Compare the dates of the post and of the tie with the contract's before concluding anything.
+// @about.es Servidores con un cargo en la institución (la que encabeza a la unidad que buscas, y cualquiera de sus unidades) que, ellos o un familiar, son dueños, dirigen o representan —directamente o por una cadena de hasta `depth` empresas— a un proveedor de la institución o de sus unidades. Compara las fechas del cargo y del vínculo con las del contrato antes de concluir nada.
+// @about.en Officials holding a post at the institution (the one at the head of the unit you look for, or any of its units) who, themselves or a relative, own, direct or represent — directly or through a chain of up to `depth` companies — a supplier of the institution or its units. Compare the dates of the post and of the tie with the contract's before concluding anything.
 // @param body "Grupo Aeroportuario"
 // @param depth 3
 MATCH (b:PublicBody)
 WHERE b.id = $body OR toLower(b.name) CONTAINS toLower($body)
-MATCH (unit:PublicBody)-[:PART_OF*0..3]->(b)
+MATCH (b)-[:PART_OF*0..3]->(top:PublicBody)
+WHERE NOT (top)-[:PART_OF]->(:PublicBody)
+MATCH (unit:PublicBody)-[:PART_OF*0..3]->(top)
 MATCH (unit)-[:BUYER_OF]->(:ContractingProcess)-[:AWARDED]->(k)<-[:SUPPLIES]-(s:Company)
-MATCH (o:Person)-[pos:HOLDS_POSITION]->(:PublicBody)-[:PART_OF*0..3]->(b)
+MATCH (o:Person)-[pos:HOLDS_POSITION]->(:PublicBody)-[:PART_OF*0..3]->(top)
 MATCH tie = (o)-[:FAMILY_OF*0..1]-(:Person)-[:OWNS|DIRECTS|REPRESENTS*1..6]->(s)
 WHERE size([r IN relationships(tie) WHERE type(r) <> 'FAMILY_OF']) <= $depth
-RETURN tie, b.name AS body, o.name AS official, o.id AS official_id, pos.role AS post, pos.start AS post_start,
+RETURN tie, b.name AS body, top.name AS institution, o.name AS official, o.id AS official_id, pos.role AS post, pos.start AS post_start,
        pos.end AS post_end, s.name AS supplier, s.id AS supplier_id,
        [n IN nodes(tie) | n.name] AS via, [r IN relationships(tie) | type(r)] AS ties,
        collect(DISTINCT k.title) AS contracts

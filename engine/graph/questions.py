@@ -77,7 +77,7 @@ def _cypher_literal(value: Any) -> str:
 def parse_kit(text: str) -> dict[str, Question]:
     """Parse ``queries.cypher``: blocks of ``// @key value`` headers, each followed by one statement ending in ``;``."""
     out: dict[str, Question] = {}
-    for block in re.split(r"\n(?=// @name )", text)[1:]:
+    for block in re.split(r"\n(?=// @name )", "\n" + text)[1:]:
         headers: dict[str, str] = {}
         params: dict[str, Any] = {}
         body: list[str] = []
