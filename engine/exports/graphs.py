@@ -77,6 +77,8 @@ def gexf(sub: Subgraph, manifest_json: str) -> bytes:
     graph = to_networkx(sub, manifest_json)
     # GEXF has no graph attributes, only meta: the manifest goes beside the file
     graph.graph = {"mode": "static"}
+    for *_, key, data in graph.edges(keys=True, data=True):
+        data["id"] = key  # the GEXF edge id (Gephi's Id column) is the relationship's id
     out = io.BytesIO()
     nx.write_gexf(graph, out, encoding="utf-8")
     return out.getvalue()
