@@ -10,7 +10,12 @@ COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY streams ./streams
 COPY browser ./browser
-RUN pip install . && useradd --create-home --uid 10001 vinculo
+# The data folder (resolver snapshots, watch/poll positions) is a volume owned by the worker's user:
+# created here with that owner, so a named volume mounted on it inherits it; private (0700).
+ENV VINCULO_HOME=/var/lib/vinculo
+RUN pip install . && useradd --create-home --uid 10001 vinculo \
+    && mkdir -p /var/lib/vinculo && chown vinculo:vinculo /var/lib/vinculo && chmod 0700 /var/lib/vinculo
 USER vinculo
+VOLUME ["/var/lib/vinculo"]
 ENTRYPOINT ["vinculo"]
 CMD ["worker"]

@@ -5,21 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test bench lint up down clean icu chromium
+.PHONY: demo test bench lint up down clean ui icu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# System packages, installed with apt only when missing (CI runs as root on a fresh Debian): ICU's
-# headers and a C++ compiler to build PyICU, which followthemoney needs; Debian's chromium for the
-# screenshot of the journalists' guide (driven by Playwright, never `playwright install`).
+# ICU's headers and a C++ compiler to build PyICU, which followthemoney needs (the FtM export),
+# installed with apt only when missing (CI runs as root on a fresh Debian).
 icu:
 	@pkg-config --exists icu-i18n 2>/dev/null && command -v g++ >/dev/null || \
 	  (apt-get update && apt-get install -y --no-install-recommends libicu-dev pkg-config g++)
-
-chromium:
-	@[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 $(STAMP): pyproject.toml | $(BIN)/python icu
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -31,10 +27,27 @@ $(LINTER): tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
 	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(STAMP)
+# The workspace UI's front-end packages (ui/package-lock.json), vendored as static files: no CDN.
+UI_VENDOR := engine/api/static/vendor/cytoscape.min.js
+
+$(UI_VENDOR): ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p engine/api/static/vendor
+	cp ui/node_modules/cytoscape/dist/cytoscape.min.js $@
+	cp ui/node_modules/cytoscape/LICENSE engine/api/static/vendor/cytoscape.LICENSE
+
+ui: $(UI_VENDOR)
+
+# The browser test drives Debian's Chromium (test tools' own browser downloads cannot work here).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+demo: $(STAMP) $(UI_VENDOR)
 	$(BIN)/python -m engine.demo --data $(SHARED)/data
 
-test: $(STAMP) $(LINTER) | chromium
+test: $(STAMP) $(LINTER) $(UI_VENDOR) $(CHROMIUM)
 	$(BIN)/ruff check engine streams tests
 	$(BIN)/python -m pytest -q
 
@@ -59,4 +72,4 @@ down: $(STAMP)
 
 clean:
 	-$(BIN)/vinculo down
-	rm -rf $(VENV) tools/cypher-lint/node_modules .vinculo
+	rm -rf $(VENV) tools/cypher-lint/node_modules ui/node_modules engine/api/static/vendor .vinculo

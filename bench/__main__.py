@@ -3,7 +3,8 @@
 Each benchmark starts its own fresh embedded servers and writes its figures as JSON under
 ``--out``: ``ingest.json`` (publish and stream-ingest throughput of the real SAT 69-B list
 and OCDS samples), ``er.json`` (entity resolution, :mod:`bench.er`) and ``detection.json``
-(planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`).
+(planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`) and
+``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`).
 ``--only`` runs one of them.
 """
 
@@ -16,13 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("ingest", "er", "detection")
+BENCHMARKS = ("ingest", "er", "detection", "api")
 
 
 def bench_ingest(data: Path) -> dict[str, object]:
     from engine.graph import cypher
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
     from engine.runtime.embedded import EmbeddedServices
     from engine.runtime.endpoints import Endpoints
     from streams.worker import run_worker
@@ -88,6 +89,10 @@ def main() -> None:
 
             er.main(data, args.out)
             print(f"wrote {args.out / 'er.json'}")
+        elif name == "api":
+            from bench import api
+
+            api.main(args.out)
         else:
             from bench import detection
 

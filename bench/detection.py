@@ -83,7 +83,7 @@ def planted_truth(data_dir: Path) -> dict[str, Any]:
     from engine.detection.runner import scan
     from engine.evaluation import DIRECT_AND_CHAIN, evaluate
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
     from engine.scenario import generate_scenario
     from streams.worker import run_worker
 
@@ -772,7 +772,7 @@ def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS) -> dict[str
 
     from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
 
     rnd = random.Random(SCALE_SEED + 1)
     latencies: list[float] = []

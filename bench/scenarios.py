@@ -53,7 +53,7 @@ def _log(msg: str) -> None:
 
 def publish_scenario(root: Path, seed_dir: Path, bootstrap: str) -> dict[str, int]:
     """Publish one seed exactly as the scenarios' README tells a user to."""
-    from engine.publish import publish
+    from engine.intake import publish
 
     ocds = [root / "ocds" / name for name in ("cdmx", "jalisco", "inai")]
     plan = [

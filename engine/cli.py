@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from enum import StrEnum
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engine.api.cli import register as register_workspace
 from engine.settings import Settings, get_settings, redact
 
 app = typer.Typer(
@@ -155,7 +157,7 @@ def publish(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders.", exists=True)],
 ) -> None:
     """Publish source files to their raw topic, one message per record."""
-    from engine.publish import publish as do_publish
+    from engine.intake import publish as do_publish
     from engine.sources import SOURCES
 
     if kind not in SOURCES:
@@ -173,7 +175,14 @@ def publish(
         f"published {report.records} {kind} record(s) from {report.files} file(s) to raw.{kind}"
         + (f"; [yellow]{report.broken} unreadable input(s) sent on for the dead-letter topic[/yellow]"
            if report.broken else "")
+        + (f"; [yellow]{report.dead_lettered} over the message limit sent to dlq[/yellow]"
+           if report.dead_lettered else "")
     )
+    if report.undelivered:
+        for where, why in report.undelivered[:10]:
+            err.print(f"[red]not accepted by the broker:[/red] {where}: {why}")
+        err.print(f"[red]{len(report.undelivered)} record(s) not published; publish again to send them[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -215,6 +224,12 @@ def watch(
             time.sleep(min(interval, 1.0))
             report = watcher.scan()
             console.print(f"published {report.records} record(s) from {report.files} new file(s)")
+            for name in report.skipped_links:
+                err.print(f"[yellow]skipped symbolic link {name}[/yellow]")
+            if report.undelivered:
+                err.print(f"[red]{len(report.undelivered)} record(s) not accepted by the broker; "
+                          "their files will be sent again[/red]")
+                raise typer.Exit(1)
             return
         console.print(f"watching {folder} for {kind} files every {interval:.0f} s (Ctrl-C to stop)")
         while True:
@@ -234,28 +249,58 @@ def poll(
     kind: Annotated[str, typer.Option("--kind", help="Source kind of the records.")],
     method: Annotated[str, typer.Option(help="GET, or POST for the PDN APIs.")] = "GET",
     page_size: Annotated[int, typer.Option(help="Records per page to ask for.")] = 100,
-    header: Annotated[list[str] | None, typer.Option("--header", help="'Name: value' (e.g. a token).")] = None,
+    header: Annotated[list[str] | None, typer.Option(
+        "--header", help="'Name: value', not secret (a token goes in --header-file or VINCULO_POLL_AUTHORIZATION).")
+    ] = None,
+    header_file: Annotated[Path | None, typer.Option(
+        "--header-file", help="File of 'Name: value' lines (e.g. 'Authorization: Bearer …'); keep it 0600.",
+        exists=True, dir_okay=False)] = None,
+    allow_origin: Annotated[list[str] | None, typer.Option(
+        "--allow-origin", help="Another origin links.next may lead to (credentials are never sent there).")] = None,
 ) -> None:
-    """Publish the records that are new since the last poll of URL."""
-    from engine.intake import APIPoller, PageSpec, Publisher
+    """Publish the records that are new since the last poll of URL.
+
+    Secrets never on the command line: ``Authorization`` comes from ``VINCULO_POLL_AUTHORIZATION`` or a
+    header file; they are sent only to the URL's own origin."""
+    from engine.intake import APIPoller, PageSpec, PollRefused, Publisher, is_secret_header
 
     headers = {}
-    for item in header or []:
+    lines = list(header or [])
+    for item in lines:
+        name = item.partition(":")[0]
+        if is_secret_header(name):
+            err.print(f"[red]{name.strip()} looks secret: put it in --header-file or VINCULO_POLL_AUTHORIZATION, "
+                      "not on the command line[/red]")
+            raise typer.Exit(2)
+    if header_file is not None:
+        lines += [line for line in header_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for item in lines:
         name, sep, value = item.partition(":")
         if not sep:
-            err.print(f"[red]--header expects 'Name: value', got {item!r}[/red]")
+            err.print("[red]a header must be 'Name: value'[/red]")
             raise typer.Exit(2)
         headers[name.strip()] = value.strip()
+    token = os.environ.get("VINCULO_POLL_AUTHORIZATION")
+    if token:
+        headers["Authorization"] = token
     settings = _settings()
     ep = _endpoints()
     publisher = Publisher(kind, ep.kafka_bootstrap, settings.topic_partitions)
     try:
         poller = APIPoller(url, kind, publisher, settings.home_dir,
-                           PageSpec(method=method.upper(), page_size=page_size, headers=headers))
+                           PageSpec(method=method.upper(), page_size=page_size, headers=headers,
+                                    allowed_origins=tuple(allow_origin or ())))
         report = poller.poll()
+    except PollRefused as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         publisher.close()
     console.print(f"read {report.pages} page(s), {report.seen} record(s); published {report.published} new")
+    if report.undelivered:
+        err.print(f"[red]{len(report.undelivered)} record(s) not accepted by the broker; the page will be "
+                  "fetched again next time[/red]")
+        raise typer.Exit(1)
 
 
 generate_app = typer.Typer(help="Generate realistic, seeded test data.", no_args_is_help=True)
@@ -315,7 +360,7 @@ def er_review(
 ) -> None:
     """List possible matches, or record a judgment that overrides the score from now on."""
     from engine.graph import cypher
-    from engine.resolving import record_judgment
+    from engine.pipeline.linker import record_judgment
 
     store = _store()
     try:
@@ -336,24 +381,25 @@ def er_review(
 @app.command()
 def flag(
     flag_id: Annotated[str, typer.Argument(help="Flag id (see `vinculo flags`).")],
-    status_: Annotated[str, typer.Option("--status", help="new, confirmed or dismissed.")],
-    note: Annotated[str, typer.Option(help="Why (kept with the flag).")] = "",
+    status_: Annotated[str, typer.Option("--status", help="new, in_progress, confirmed or dismissed.")],
+    note: Annotated[str, typer.Option(help="Why (kept in the flag's history).")] = "",
+    author: Annotated[str, typer.Option(help="Who decides (kept in the flag's history).")] = "cli",
 ) -> None:
-    """Set a flag's review status."""
-    from engine.detection.runner import now
-    from engine.graph import cypher
+    """Set a flag's review status; the change is kept in the flag's history."""
+    from engine.api.cases import STATUSES, update_flag
+    from engine.api.graphview import NotFound
 
-    if status_ not in ("new", "confirmed", "dismissed"):
-        err.print("[red]--status must be new, confirmed or dismissed[/red]")
+    if status_ not in STATUSES:
+        err.print(f"[red]--status must be one of {', '.join(STATUSES)}[/red]")
         raise typer.Exit(2)
     store = _store()
     try:
-        found = store.run(cypher.SET_FLAG_STATUS, {"id": flag_id, "status": status_, "note": note, "at": now()})
+        update_flag(store, flag_id, by=author, status=status_, comment=note or None)
+    except NotFound as exc:
+        err.print(f"[red]no flag {flag_id}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         store.close()
-    if not found:
-        err.print(f"[red]no flag {flag_id}[/red]")
-        raise typer.Exit(1)
     console.print(f"{flag_id}: {status_}")
 
 
@@ -629,6 +675,8 @@ def alerts_unsubscribe(sub_id: Annotated[str, typer.Argument(help="Subscription 
         raise typer.Exit(1)
     console.print(f"unsubscribed {sub_id}")
 
+
+register_workspace(app)
 
 if __name__ == "__main__":
     app()

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.eventlog.kafka import FLAGS, make_producer
     from engine.graph import cypher
     from engine.graph.store import open_store
-    from engine.publish import publish
+    from engine.intake import publish
     from engine.runtime.endpoints import resolve_endpoints
     from engine.scenario import generate_scenario
     from engine.settings import get_settings

@@ -10,7 +10,7 @@ from engine.detection.runner import publish_new_flags, scan
 from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
 from engine.graph.merge import reconcile_processes
 from engine.graph.store import open_store
-from engine.resolving import reconcile_entities
+from engine.pipeline.reconcile import reconcile_entities
 from engine.runtime.endpoints import Endpoints
 from engine.settings import Settings
 

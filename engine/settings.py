@@ -17,7 +17,8 @@ GRAPH_SCHEMES = ("falkordb", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", 
 class Settings(BaseSettings):
     """Vínculo's configuration, read from ``VINCULO_*`` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid")
+    # hide_input_in_errors: an invalid setting is never echoed (a URI may carry a password)
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="forbid", hide_input_in_errors=True)
 
     home: Path = Field(
         default=Path(".vinculo"),
@@ -44,6 +45,20 @@ class Settings(BaseSettings):
     reconcile_schedule: str = Field(
         default="5 * * * *", description="Cron expression of the resolver reconcile job (`vinculo scheduler`)."
     )
+
+    # the investigators' workspace (`vinculo serve`)
+    api_host: str = Field(default="127.0.0.1", description="Address `vinculo serve` binds to (loopback unless set).")
+    api_port: int = Field(default=8600, ge=1, le=65535, description="Port of `vinculo serve`.")
+    api_rate_per_minute: int = Field(default=600, ge=1, description="Requests per minute allowed to one token.")
+    api_query_timeout_ms: int = Field(
+        default=5000, ge=100, description="Server-side time limit of each read-only query the API sends.")
+    api_max_depth: int = Field(default=3, ge=1, le=6, description="Deepest neighbourhood the API draws.")
+    api_max_nodes: int = Field(default=400, ge=10, description="Most nodes in one neighbourhood or evidence graph.")
+    api_max_results: int = Field(default=100, ge=1, description="Most rows one list request returns.")
+    api_max_path_hops: int = Field(default=6, ge=1, le=8, description="Longest path `/api/paths` looks for.")
+    api_token_cache_seconds: float = Field(
+        default=10.0, ge=0,
+        description="How long a checked token is trusted before it is read again (revocation delay).")
 
     @field_validator("graph_uri")
     @classmethod

@@ -1,6 +1,13 @@
-"""The faust app: one agent per raw topic (normalise into canonical records on
-``mentions``), one on ``mentions`` (resolve and write to the graph), one on ``flags``
-(deliver alerts). Whatever cannot be used goes to ``dlq`` with the reason."""
+"""The faust app: one agent per raw topic (normalise into canonical records on ``mentions``),
+one on ``mentions`` (link: resolve and write to the graph), one on ``flags`` (deliver alerts).
+
+Agents are thin: they decode, call a stage of :mod:`engine.pipeline`, send what it returns and
+only then acknowledge. Events are taken without automatic acknowledgement
+(``noack_take``): an event is acknowledged — and its offset becomes committable — once the
+stage's effect is durable and every message it produced has been accepted by the broker. A
+store or broker that is away is waited for, however long; a record that keeps failing goes to
+``dlq`` alone. One lock serialises everything that touches the linker's state.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 
@@ -17,12 +25,14 @@ from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_delive
 from engine.detection.runner import check_touched, mark_published, pending_flags
 from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, MENTIONS
 from engine.graph.store import GraphStore
-from engine.ingest import TRANSIENT, DeadLetter, Incoming, link, normalize_all
-from engine.linking import KeyResolver, Resolver, apply_merges
-from engine.resolving import StreamResolver, apply_judgments
+from engine.pipeline.judgments import apply_judgments
+from engine.pipeline.linker import EntityLinker
+from engine.pipeline.stages import TRANSIENT, DeadLetter, Incoming, LinkStage, NormalizeStage
 from engine.sources import SOURCES
 
 log = logging.getLogger("vinculo.worker")
+T = TypeVar("T")
+MAX_BACKOFF = 10.0
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Activity:
     skipped: int = 0
     alerts: int = 0
     flags: int = 0
+    retries: int = 0
     saved: float = field(default_factory=time.monotonic)
 
     def touch(self) -> None:
@@ -63,10 +74,11 @@ def build_app(
     app_id: str = "vinculo",
     batch_size: int = 500,
     session_timeout: float = 10.0,
-    resolver: Resolver | None = None,
+    linker: EntityLinker | None = None,
     on_arrival: bool = True,
+    within: float = 0.5,
 ) -> tuple[faust.App, Activity]:
-    resolver = resolver or KeyResolver()
+    linker = linker or EntityLinker()
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",
@@ -78,41 +90,68 @@ def build_app(
         broker_heartbeat_interval=1.0,
         broker_commit_every=batch_size,
         broker_commit_interval=1.0,
+        broker_request_timeout=max(session_timeout * 3, 30.0),
         producer_acks=-1,
-        producer_max_request_size=8 * 1024 * 1024,
-        stream_wait_empty=True,
+        producer_max_request_size=1_048_576,  # what a Kafka broker accepts by default
+        stream_wait_empty=False,  # on stop, unacknowledged events are left to the next worker, not awaited
     )
     activity = Activity()
+    lock = asyncio.Lock()  # the linker's state: one batch, timer or judgment at a time
     dlq = app.topic(DLQ, key_serializer="raw", value_serializer="raw")
-
     mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
     flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
     changes = app.topic(GRAPH_CHANGES, key_serializer="raw", value_serializer="raw")
+    stage = LinkStage(store, linker)
+
+    async def patiently(fn: Callable[[], T], what: str) -> T:
+        """Run a blocking call off the event loop until it succeeds while its server is away."""
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(fn)
+            except TRANSIENT as exc:
+                activity.retries += 1
+                log.warning("%s: server unreachable (%s); retrying in %.1f s", what, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+
+    async def send(topic: Any, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
+        """Send one message and wait until the broker has it; a broker away is waited for."""
+        delay = 0.5
+        while True:
+            try:
+                await (await topic.send(key=key, value=value, headers=headers))
+                return
+            except Exception as exc:  # the producer's errors: timeouts, a broker gone, a rebalance
+                activity.retries += 1
+                log.warning("send to %s failed (%s); retrying in %.1f s", topic.get_topic_name(), exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
 
     async def dead_letter(letters: list[DeadLetter]) -> None:
         for dead in letters:
-            await (await dlq.send(key=(dead.incoming.key or "").encode(), value=dead.to_json()))
+            await send(dlq, (dead.incoming.key or "").encode(), dead.to_json())
             log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic, dead.incoming.partition,
                         dead.incoming.offset, dead.reason)
         activity.dead += len(letters)
 
     def normalize_agent(kind: str, topic_name: str) -> None:
         topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+        normalizer = NormalizeStage(kind)
 
         async def normalize(stream: Any) -> None:
-            async for events in stream.take_events(batch_size, within=0.5):
+            async for events in stream.noack_take(batch_size, within=within):
                 activity.busy += 1
                 activity.touch()
                 try:
-                    items = [_incoming(e) for e in events]
-                    good, result = normalize_all(kind, items)
-                    for _, record in good:
-                        key = f"{record.source}:{record.record_id}".encode()
-                        await mentions.send(key=key, value=record.model_dump_json(by_alias=True).encode())
-                    await app.producer.flush()
-                    await dead_letter(result.dead)
-                    activity.records += len(items)
-                    activity.skipped += sum(result.skipped.values())
+                    outcome = await asyncio.to_thread(normalizer.process, [_incoming(e) for e in events])
+                    for _, key, value in outcome.records:
+                        await send(mentions, key, value)
+                    await dead_letter(outcome.dead)
+                    activity.records += len(events)
+                    activity.skipped += sum(outcome.skipped.values())
+                    for event in events:
+                        await stream.ack(event)
                 finally:
                     activity.busy -= 1
                     activity.touch()
@@ -122,90 +161,80 @@ def build_app(
     for kind, source in SOURCES.items():
         normalize_agent(kind, source.topic)
 
+    async def publish_flags() -> None:
+        """New flags onto ``flags`` (each accepted by the broker), then marked published."""
+        messages = await patiently(lambda: pending_flags(store), "pending flags")
+        for message in messages:
+            await send(flags, message["id"].encode(), json.dumps(message, ensure_ascii=False).encode())
+        if messages:
+            await patiently(lambda: mark_published(store, [m["id"] for m in messages]), "mark flags")
+
+    async def reviews() -> None:
+        """Catch up with the graph (other workers, merges, judgments), and apply judgments nobody has."""
+        await patiently(lambda: linker.sync(store), "catch up")
+        for change in await patiently(lambda: apply_judgments(store, linker), "judgments"):
+            await send(changes, str(change.get("entity_id")).encode(), json.dumps(change).encode())
+
     async def link_mentions(stream: Any) -> None:
-        async for events in stream.take_events(batch_size, within=0.5):
+        async for events in stream.noack_take(batch_size, within=within):
             activity.busy += 1
             activity.touch()
             try:
-                await apply_reviews()
                 items = [_incoming(e) for e in events]
-                result = await _retrying(lambda items=items: link(store, resolver, items))
-                await dead_letter(result.dead)
-                activity.written += len(result.written)
-                merges = await _retrying(lambda: apply_merges(store, resolver))
-                for change in merges:
-                    await changes.send(key=change["entity_id"].encode(), value=json.dumps(change).encode())
-                if time.monotonic() - activity.saved > 10 and hasattr(resolver, "save"):
-                    await asyncio.to_thread(resolver.save)
-                    activity.saved = time.monotonic()
-                if on_arrival and result.batch:
-                    touched: dict[str, set[str]] = {}
-                    for node in result.batch.nodes:
-                        touched.setdefault(node.label, set()).add(node.id)
-                    report = await _retrying(lambda touched=touched: check_touched(store, touched))
+                async with lock:
+                    await reviews()
+                    outcome = await patiently(lambda items=items: stage.process(items), "link")
+                await dead_letter(outcome.dead)
+                for change in outcome.changes:
+                    await send(changes, change["entity_id"].encode(), json.dumps(change).encode())
+                activity.written += len(outcome.written)
+                if on_arrival and outcome.batch:
+                    touched = outcome.touched()
+                    report = await patiently(lambda touched=touched: check_touched(store, touched), "detect")
                     activity.flags += len(report.flags)
                     await publish_flags()
+                for event in events:
+                    await stream.ack(event)
             finally:
                 activity.busy -= 1
                 activity.touch()
 
     app.agent(mentions, name="link")(link_mentions)
 
-    async def apply_reviews() -> None:
-        """Reviewers' judgments, stored in the graph by `vinculo er review`, applied here."""
-        if not isinstance(resolver, StreamResolver):
-            return
-        for change in await _retrying(lambda: apply_judgments(store, resolver)):
-            await changes.send(key=str(change.get("entity_id")).encode(), value=json.dumps(change).encode())
-
     @app.timer(5.0)
-    async def reviews_when_idle() -> None:
-        if activity.busy == 0:
-            await apply_reviews()
-
-    async def publish_flags() -> None:
-        """New flags onto ``flags`` (then marked published), for the alerts agent."""
-        messages = await _retrying(lambda: pending_flags(store))
-        for message in messages:
-            await (await flags.send(key=message["id"].encode(),
-                                    value=json.dumps(message, ensure_ascii=False).encode()))
-        if messages:
-            await _retrying(lambda: mark_published(store, [m["id"] for m in messages]))
+    async def between_batches() -> None:
+        """Judgments and other workers' entities reach an idle worker too; the state is saved now and then."""
+        if activity.busy:
+            return
+        async with lock:
+            await reviews()
+            if time.monotonic() - activity.saved > 30:
+                await asyncio.to_thread(linker.save)
+                activity.saved = time.monotonic()
 
     async def deliver(stream: Any) -> None:
+        stream = stream.noack()
         async for event in stream.events():
             activity.busy += 1
             activity.touch()
             try:
-                flag = json.loads(event.message.value)
-                planned = await _retrying(lambda flag=flag: plan_deliveries(store, flag))
-                delivered = []
+                try:
+                    flag = json.loads(event.message.value)
+                    flag["id"]  # noqa: B018 - a flag without id cannot be delivered once
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    await dead_letter([DeadLetter(_incoming(event), "alerts", f"unreadable flag message: {exc}")])
+                    await stream.ack(event)
+                    continue
+                planned = await patiently(lambda flag=flag: plan_deliveries(store, flag), "plan alerts")
                 for p in planned:
                     out = app.topic(p.topic, key_serializer="raw", value_serializer="raw")
-                    await (await out.send(key=p.key.encode(), value=p.payload,
-                                          headers={H_IDEMPOTENCY: p.key.encode()}))
-                    delivered.append(p)
-                await _retrying(lambda delivered=delivered: record_deliveries(store, delivered))
-                activity.alerts += len(delivered)
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                log.warning("unreadable flag message at offset %s: %s", event.message.offset, exc)
+                    await send(out, p.key.encode(), p.payload, {H_IDEMPOTENCY: p.key.encode()})
+                await patiently(lambda planned=planned: record_deliveries(store, planned), "record alerts")
+                activity.alerts += len(planned)
+                await stream.ack(event)
             finally:
                 activity.busy -= 1
                 activity.touch()
 
     app.agent(flags, name="alerts")(deliver)
     return app, activity
-
-
-async def _retrying(fn: Any, attempts: int = 8) -> Any:
-    """Run a blocking store call off the event loop, retrying while the store is unreachable."""
-    delay = 0.5
-    for attempt in range(attempts):
-        try:
-            return await asyncio.to_thread(fn)
-        except TRANSIENT as exc:
-            if attempt == attempts - 1:
-                raise
-            log.warning("graph store unreachable (%s); retrying in %.1f s", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)

@@ -8,8 +8,9 @@ import signal
 import time
 
 from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
+from engine.graph.merge import finish_merges
 from engine.graph.store import open_store
-from engine.resolving import StreamResolver, apply_judgments
+from engine.pipeline.linker import EntityLinker
 from engine.runtime.endpoints import Endpoints
 from engine.sources import SOURCES
 from streams.app import Activity, build_app
@@ -33,11 +34,13 @@ async def _run(
     )
     store.ensure_schema()
     state_dir = endpoints.home / "resolver" / app_id if endpoints.home is not None else None
-    resolver = StreamResolver(state_dir)
-    applied = apply_judgments(store, resolver)  # judgments recorded while no worker ran
-    if applied:
-        log.info("applied %d change(s) from reviewers' judgments", len(applied))
-    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, resolver=resolver,
+    linker = EntityLinker(state_dir)
+    finished = finish_merges(store)  # merges a crash cut short: their redirect is there, their moves are not
+    if finished:
+        log.warning("finished %d merge(s) cut short", len(finished))
+    learnt = linker.sync(store)  # what the graph holds that the snapshot (if any) does not
+    log.info("linker ready: %d fact(s) learnt from the graph", learnt)
+    app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, linker=linker,
                               on_arrival=on_arrival)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -66,12 +69,22 @@ async def _run(
                 if behind:
                     log.info("quiet, but %d partition(s) still behind", behind)
     finally:
+        deadline = time.monotonic() + 30
+        while activity.busy and time.monotonic() < deadline:  # let the batch in hand finish and acknowledge
+            await asyncio.sleep(0.1)
         await app.stop()
-        resolver.save()
+        await asyncio.to_thread(_save, linker)
         store.close()
         if probe is not None:
             probe.close()
     return activity
+
+
+def _save(linker: EntityLinker) -> None:
+    """Keep what the graph has (a batch still being written in a worker thread finishes first)."""
+    with linker.mutex:
+        linker.rollback()
+        linker.save()
 
 
 def run_worker(

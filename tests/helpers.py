@@ -7,7 +7,7 @@ from pathlib import Path
 from engine.eventlog.kafka import read_topic
 from engine.graph import cypher
 from engine.graph.store import GraphStore
-from engine.publish import publish
+from engine.intake import publish
 from engine.runtime.endpoints import Endpoints
 from streams.worker import run_worker
 

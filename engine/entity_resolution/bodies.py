@@ -254,7 +254,8 @@ class Body:
     rfcs: set[str] = field(default_factory=set)
     parents: set[str] = field(default_factory=set)
     kind: str = ""
-    members: list[str] = field(default_factory=list)
+    variants: set[tuple[Any, ...]] = field(default_factory=set)  # every distinct way a mention named it
+    mentions: int = 0  # how many mentions it has
 
     def jurisdiction(self) -> Jurisdiction:
         out = UNKNOWN
@@ -283,7 +284,6 @@ class BodyResolver:
         self.equivalences = equivalences if equivalences is not None else Equivalences.load()
         self._aliases = self.equivalences.aliases()
         self.bodies: dict[str, Body] = {}
-        self.mentions: dict[str, tuple[str, list[Any]]] = {}  # mention id -> (entity id, the mention as data)
         self.redirects: dict[str, str] = {}
         self.not_same: set[frozenset[str]] = set()
         self.sequence = 0
@@ -319,13 +319,17 @@ class BodyResolver:
 
     # -- resolving ---------------------------------------------------------------------------------
     def resolve(self, m: BodyMention) -> BodyResolution:
-        known = self.mentions.get(m.id)
-        if known is not None:
-            body = self.bodies[self.redirect(known[0])]
-            return BodyResolution(m.id, body.id, "known", 1.0, "mention already resolved", self.display_name(body),
-                                  parents=tuple(sorted(self.redirect(p) for p in body.parents)))
+        """The body a mention names. Deterministic: a mention seen again is resolved the same way, so the
+        resolver keeps each distinct naming of a body, not every mention."""
         p = self._parse(m)
         parent = self.redirect(m.parent) if m.parent else None
+        naming = _variant(m)
+        for body_id in self._candidates(p):  # named exactly so before (a replay, a reviewer's split): there
+            body = self.bodies[body_id]
+            if naming in body.variants and not self._vetoed(p, body, parent):
+                body.mentions += 1
+                return BodyResolution(m.id, body.id, "match", 0.99, "named exactly so before",
+                                      self.display_name(body), None, self._parents(body))
         scored = []
         for body_id in self._candidates(p):
             body = self.bodies[body_id]
@@ -446,7 +450,8 @@ class BodyResolver:
         return body
 
     def _add(self, body: Body, m: BodyMention, p: _Parsed, parent: str | None) -> None:
-        body.members.append(m.id)
+        body.mentions += 1
+        body.variants.add(_variant(m))
         body.names += [n for n in m.names if n and n not in body.names]
         body.keys |= p.keys
         body.acronyms |= p.acronyms
@@ -457,7 +462,6 @@ class BodyResolver:
         if parent and parent != body.id:
             body.parents.add(parent)
         body.kind = body.kind or p.kind
-        self.mentions[m.id] = (body.id, _mention_data(m))
         self._index_body(body)
 
     def _index_body(self, body: Body) -> None:
@@ -469,7 +473,8 @@ class BodyResolver:
 
     def _merge(self, a: Body, b: Body, reason: str) -> tuple[Body, dict[str, Any]]:
         survivor, absorbed = sorted((a, b), key=lambda x: (x.created, x.id))
-        survivor.members += absorbed.members
+        survivor.mentions += absorbed.mentions
+        survivor.variants |= absorbed.variants
         survivor.names += [n for n in absorbed.names if n not in survivor.names]
         survivor.keys |= absorbed.keys
         survivor.acronyms |= absorbed.acronyms
@@ -477,8 +482,6 @@ class BodyResolver:
         survivor.rfcs |= absorbed.rfcs
         survivor.parents |= absorbed.parents - {survivor.id}
         survivor.kind = survivor.kind or absorbed.kind
-        for mention_id in absorbed.members:
-            self.mentions[mention_id] = (survivor.id, self.mentions[mention_id][1])
         del self.bodies[absorbed.id]
         self.redirects[absorbed.id] = survivor.id
         for body in self.bodies.values():
@@ -486,17 +489,13 @@ class BodyResolver:
                 body.parents = (body.parents - {absorbed.id}) | {survivor.id}
         self._index_body(survivor)
         return survivor, {"type": "entities_merged", "entity_id": survivor.id, "merged_entity_id": absorbed.id,
-                          "mention_ids": list(absorbed.members), "reason": reason, "label": "PublicBody"}
+                          "reason": reason, "label": "PublicBody"}
 
     def redirect(self, body_id: str) -> str:
         seen = 0
         while body_id in self.redirects and seen < 100:
             body_id, seen = self.redirects[body_id], seen + 1
         return body_id
-
-    def entity_of(self, mention_id: str) -> str | None:
-        known = self.mentions.get(mention_id)
-        return self.redirect(known[0]) if known else None
 
     def _parents(self, body: Body) -> tuple[str, ...]:
         return tuple(sorted({self.redirect(p) for p in body.parents} - {body.id}))
@@ -510,11 +509,13 @@ class BodyResolver:
 
     # -- judgments ---------------------------------------------------------------------------------
     def knows(self, node_id: str) -> bool:
-        return node_id in self.mentions or self.redirect(node_id) in self.bodies
+        return self.redirect(node_id) in self.bodies
 
-    def judge(self, a: str, b: str, same: bool, author: str = "") -> list[dict[str, Any]]:
-        """A reviewer's "same" / "not same" on two body mentions or entities, applied now and kept."""
-        ea, eb = (self.entity_of(x) or self.redirect(x) for x in (a, b))
+    def judge(self, a: str, b: str, same: bool, author: str = "", mention: BodyMention | None = None
+              ) -> list[dict[str, Any]]:
+        """A reviewer's "same" / "not same" on two bodies, applied now and kept. When the two are already
+        one and ``mention`` says how the judged mention named it, that naming moves to a body of its own."""
+        ea, eb = self.redirect(a), self.redirect(b)
         if ea not in self.bodies or eb not in self.bodies:
             return []
         reason = f"judged {'same' if same else 'not same'} by {author or 'a reviewer'}"
@@ -523,46 +524,60 @@ class BodyResolver:
             if ea == eb:
                 return []
             return [self._merge(self.bodies[ea], self.bodies[eb], reason)[1]]
-        self.not_same.add(frozenset({ea, eb}))
         if ea != eb:
+            self.not_same.add(frozenset({ea, eb}))
             return []
-        moving = b if b in self.mentions else a
-        if moving not in self.mentions or len(self.bodies[ea].members) < 2:
+        if mention is None or len(self.bodies[ea].variants) < 2:
             return []
-        return self._split(ea, moving, reason)
+        return self._split(ea, mention, reason)
 
-    def _split(self, body_id: str, mention_id: str, reason: str) -> list[dict[str, Any]]:
+    def _split(self, body_id: str, mention: BodyMention, reason: str) -> list[dict[str, Any]]:
+        """Take one naming out of a body into a new one, which never merges with it again."""
         body = self.bodies[body_id]
-        rest = [x for x in body.members if x != mention_id]
-        data = {x: self.mentions[x][1] for x in body.members}
-        fresh = Body(body.id, body.created)
+        moving = _variant(mention)
+        rest = [v for v in body.variants if v != moving]
+        fresh = Body(body.id, body.created, parents=set(body.parents))
         self.bodies[body.id] = fresh
-        for x in rest:
-            self._add(fresh, _mention_from(data[x]), self._parse(_mention_from(data[x])), None)
-        fresh.parents |= body.parents
+        for variant in rest:
+            m = _from_variant(variant)
+            self._add(fresh, m, self._parse(m), None)
+        fresh.mentions = max(body.mentions - 1, len(rest))
         self.sequence += 1
-        new_id = f"body-{hashlib.sha1(f'{mention_id}#split{self.sequence}'.encode()).hexdigest()[:16]}"
+        new_id = f"body-{hashlib.sha1(f'{body.id}#split{self.sequence}'.encode()).hexdigest()[:16]}"
         moved = Body(new_id, self.sequence)
         self.bodies[new_id] = moved
-        m = _mention_from(data[mention_id])
-        self._add(moved, m, self._parse(m), None)
+        self._add(moved, mention, self._parse(mention), None)
         self.not_same.add(frozenset({body.id, new_id}))
-        return [{"type": "entity_split", "entity_id": body.id, "new_entity_id": new_id, "mention_ids": [mention_id],
+        return [{"type": "entity_split", "entity_id": body.id, "new_entity_id": new_id,
                  "reason": reason, "label": "PublicBody"}]
+
+    def place(self, m: BodyMention, body_id: str, parents: Iterable[str] = ()) -> None:
+        """Put a mention where the graph says it is (rebuilding from the graph, or another worker's
+        decision): into that body, created with that id if it is not known yet."""
+        body_id = self.redirect(body_id)
+        body = self.bodies.get(body_id)
+        if body is None:
+            self.sequence += 1
+            body = self.bodies[body_id] = Body(body_id, self.sequence)
+        elif _variant(m) in body.variants:
+            body.parents |= {self.redirect(x) for x in parents} - {body.id}
+            return
+        self._add(body, m, self._parse(m), None)
+        body.parents |= {self.redirect(x) for x in parents} - {body.id}
 
     # -- snapshots ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": "vinculo-bodies/1", "sequence": self.sequence, "redirects": self.redirects,
+            "format": "vinculo-bodies/2", "sequence": self.sequence, "redirects": self.redirects,
             "not_same": sorted(sorted(p) for p in self.not_same),
-            "bodies": [{"id": b.id, "created": b.created, "parents": sorted(b.parents),
-                        "members": [self.mentions[x][1] for x in b.members]}
+            "bodies": [{"id": b.id, "created": b.created, "parents": sorted(b.parents), "mentions": b.mentions,
+                        "variants": sorted([list(v) for v in b.variants], key=repr)}
                        for b in sorted(self.bodies.values(), key=lambda b: b.created)],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], equivalences: Equivalences | None = None) -> BodyResolver:
-        if data.get("format") != "vinculo-bodies/1":
+        if data.get("format") != "vinculo-bodies/2":
             raise ValueError("not a public-body resolver snapshot")
         out = cls(equivalences)
         out.sequence, out.redirects = int(data["sequence"]), dict(data["redirects"])
@@ -570,20 +585,21 @@ class BodyResolver:
         for row in data["bodies"]:
             body = Body(row["id"], int(row["created"]))
             out.bodies[body.id] = body
-            for member in row["members"]:
-                m = _mention_from(member)
+            for variant in row["variants"]:
+                m = _from_variant(variant)
                 out._add(body, m, out._parse(m), None)
             body.parents = set(row.get("parents", []))
+            body.mentions = int(row.get("mentions", len(body.variants)))
         return out
 
     def __len__(self) -> int:
         return len(self.bodies)
 
 
-def _mention_data(m: BodyMention) -> list[Any]:
-    return [m.id, list(m.names), m.acronym, m.jurisdiction.level, m.jurisdiction.state, m.rfc]
+def _variant(m: BodyMention) -> tuple[Any, ...]:
+    return (tuple(m.names), m.acronym, m.jurisdiction.level, m.jurisdiction.state, m.rfc)
 
 
-def _mention_from(data: Iterable[Any]) -> BodyMention:
-    mid, names, acronym, level, state, rfc = list(data)
-    return BodyMention(mid, tuple(names), acronym, Jurisdiction(level, state), rfc)
+def _from_variant(data: Iterable[Any]) -> BodyMention:
+    names, acronym, level, state, rfc = list(data)
+    return BodyMention("", tuple(names), acronym, Jurisdiction(level, state), rfc)

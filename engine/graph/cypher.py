@@ -207,6 +207,41 @@ SET r.reviewed = $at
 RETURN j.id AS id""",
     ("id", "a", "b", "same", "author", "at"),
 )
+JUDGMENTS_SINCE = Statement(
+    "judgments_since",
+    """MATCH (j:Judgment)
+WHERE j.at > $at OR (j.at = $at AND j.id > $id)
+RETURN j.id AS id, j.a AS a, j.b AS b, j.same AS same, j.author AS author, j.at AS at
+ORDER BY at, id""",
+    ("at", "id"),
+)
+CLAIM_JUDGMENT = Statement(
+    "claim_judgment",
+    """MATCH (j:Judgment {id: $id})
+WHERE j.applied_at IS NULL
+SET j.applied_at = $at, j.applied_by = $worker
+RETURN j.id AS id""",
+    ("id", "at", "worker"),
+)
+MENTIONS_WRITTEN_SINCE = Statement(
+    "mentions_written_since",
+    """MATCH (m:Mention)
+WHERE $since = '' OR m.written_at >= $since
+MATCH (m)-[:RESOLVED_TO]->(e)
+RETURN m.id AS mention, m.schema AS schema, m.name AS name, m.identifiers AS identifiers, m.props AS props,
+       m.key AS key, m.written_at AS at, m.written_by AS by, e.id AS entity, labels(e)[0] AS label
+ORDER BY at, mention
+SKIP $skip
+LIMIT $limit""",
+    ("since", "skip", "limit"),
+)
+MENTION_BY_ID = Statement(
+    "mention_by_id",
+    """MATCH (m:Mention {id: $id})-[:RESOLVED_TO]->(e)
+RETURN m.id AS mention, m.schema AS schema, m.name AS name, m.identifiers AS identifiers, m.props AS props,
+       e.id AS entity, labels(e)[0] AS label""",
+    ("id",),
+)
 PENDING_JUDGMENTS = Statement(
     "pending_judgments",
     """MATCH (j:Judgment)
@@ -239,9 +274,10 @@ MERGE (n:{label} {{id: $entity}})
 ON CREATE SET n.name = m.name, n.first_seen = r.first_seen, n.last_seen = r.last_seen, n.split_from = e.id
 MERGE (m)-[s:RESOLVED_TO {{id: $rel}}]->(n)
 SET s += properties(r), s.id = $rel, s.decision = 'judged', s.explanation = [$why]
+SET m.written_at = $at
 DELETE r
 RETURN n.id AS id""",
-        ("mention", "entity", "rel", "why"),
+        ("mention", "entity", "rel", "why", "at"),
     )
 
 
@@ -330,3 +366,18 @@ def portable_statements() -> list[Statement]:
     statements += [split_mention(label) for label in ("Person", "Company", "PublicBody")]
     statements += [mentions_of(label) for label in ("Person", "Company")]
     return statements
+
+
+RELEASE_JUDGMENT = Statement(
+    "release_judgment",
+    """MATCH (j:Judgment {id: $id})
+WHERE j.applied_by = $worker
+SET j.applied_at = null, j.applied_by = null""",
+    ("id", "worker"),
+)
+NOTE_JUDGMENT_OUTCOME = Statement(
+    "note_judgment_outcome",
+    """MATCH (j:Judgment {id: $id})
+SET j.outcome = $outcome""",
+    ("id", "outcome"),
+)

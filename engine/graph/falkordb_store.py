@@ -19,11 +19,35 @@ from falkordb.node import Node
 from falkordb.path import Path as FPath
 from redis.exceptions import ResponseError
 
-from engine.graph import cypher
+from engine.graph import cypher, workspace
 from engine.graph.cypher import Statement
-from engine.graph.model import GraphBatch
+from engine.graph.model import SEARCH_TEXT, GraphBatch
 from engine.graph.schema import schema
-from engine.graph.store import ReadOnlyViolation, Row
+from engine.graph.store import QueryTimeout, ReadOnlyViolation, Row, SearchTerm, check_terms
+
+_MODES = {"exact": "{}", "prefix": "{}*", "fuzzy": "%{}%"}  # RediSearch query syntax
+
+
+def fulltext_query(label: str) -> str:
+    """FalkorDB's full-text procedure over one label's folded search text (its index is per label)."""
+    schema().label(label)
+    return f"""CALL db.idx.fulltext.queryNodes('{label}', $query) YIELD node, score
+RETURN node.id AS id, '{label}' AS label, {workspace.node_map('node')} AS node, score
+ORDER BY score DESC
+LIMIT $limit"""
+
+
+def shortest_paths_query(source_label: str, target_label: str) -> str:
+    """FalkorDB runs shortest paths in either direction only through ``algo.SPpaths``."""
+    schema().label(source_label)
+    schema().label(target_label)
+    return f"""MATCH (a:{source_label} {{id: $source}})
+MATCH (b:{target_label} {{id: $target}})
+CALL algo.SPpaths({{sourceNode: a, targetNode: b, relTypes: $types, relDirection: 'both',
+                    maxLen: $max_hops, pathCount: $limit}}) YIELD path
+RETURN [n IN nodes(path) | {workspace.node_map('n')}] AS nodes,
+       [r IN relationships(path) | {{id: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id,
+                                     props: properties(r)}}] AS edges"""
 
 
 class FalkorDBStore:
@@ -56,12 +80,28 @@ class FalkorDBStore:
                 self._ignore_exists(f"CREATE INDEX FOR (n:{label.name}) ON (n.{prop})")
         self._ignore_exists("CREATE INDEX FOR (n:Sanction) ON (n.program)")
         self._ignore_exists("CREATE INDEX FOR (n:Flag) ON (n.pattern)")
+        self._ignore_exists("CREATE INDEX FOR (n:Mention) ON (n.written_at)")
+        self._ignore_exists("CREATE INDEX FOR (n:Judgment) ON (n.at)")
+        self._ignore_exists("CREATE INDEX FOR (n:Redirect) ON (n.at)")
+        self._workspace_indexes()
+
+    def _workspace_indexes(self) -> None:
+        """What the workspace reads by: identifiers, folded names (full text), audit time."""
+        for label in workspace.entity_labels():
+            for prop in workspace.IDENTIFIER_PROPS:
+                self._ignore_exists(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+        for label in (*workspace.entity_labels(), "Mention"):
+            # no stop words, no stemming: names are not English prose
+            self._ignore_exists(
+                f"CALL db.idx.fulltext.createNodeIndex({{label: '{label}', stopwords: []}}, "
+                f"{{field: '{SEARCH_TEXT}', nostem: true}})")
+        self._ignore_exists("CREATE INDEX FOR (n:AuditEvent) ON (n.at)")
 
     def _ignore_exists(self, text: str) -> None:
         try:
             self._graph.query(text)
         except ResponseError as exc:
-            if "already indexed" not in str(exc) and "already exists" not in str(exc):
+            if not any(m in str(exc) for m in ("already indexed", "already exists", "already has")):
                 raise
 
     # -- writes ----------------------------------------------------------------------------
@@ -71,18 +111,43 @@ class FalkorDBStore:
         for (rel_type, src, dst), rows in batch.rel_rows().items():
             self._graph.query(cypher.upsert_rels(rel_type, src, dst).text, {"rows": rows})
 
+    def sync(self, timeout_ms: int = 10_000) -> None:
+        """Wait until everything written so far is in the append-only file on disk (``WAITAOF``): FalkorDB
+        fsyncs it once a second by default, so an acknowledged write could vanish with a ``kill -9``."""
+        # WAITAOF waits for the calling connection's own writes: one small write on the connection that
+        # waits puts it after every write the server has executed so far (it executes one at a time)
+        pipe = self._db.connection.pipeline(transaction=False)
+        pipe.set("vinculo:durable", "1")
+        pipe.execute_command("WAITAOF", 1, 0, timeout_ms)
+        _, (local, _) = pipe.execute()
+        if int(local) < 1:
+            raise TimeoutError(f"the graph server did not confirm its append-only file within {timeout_ms} ms")
+
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         result = self._graph.query(statement.text, params or {})
         return _rows(result)
 
-    def read(self, cypher_text: str, params: dict[str, Any] | None = None) -> list[Row]:
+    def read(self, cypher_text: str, params: dict[str, Any] | None = None, timeout_ms: int | None = None) -> list[Row]:
         try:
-            result = self._graph.ro_query(cypher_text, params or {})
+            result = self._graph.ro_query(cypher_text, params or {}, timeout=timeout_ms)
         except ResponseError as exc:
             if "read-only" in str(exc).lower() or "readonly" in str(exc).lower():
                 raise ReadOnlyViolation(str(exc)) from exc
+            if "timed out" in str(exc).lower():
+                raise QueryTimeout(str(exc)) from exc
             raise
         return _rows(result)
+
+    def search_text(self, label: str, terms: list[SearchTerm], limit: int,
+                    timeout_ms: int | None = None) -> list[Row]:
+        query = " ".join(_MODES[t.mode].format(t.word.lower()) for t in check_terms(terms))
+        return self.read(fulltext_query(label), {"query": query, "limit": limit}, timeout_ms)
+
+    def shortest_paths(self, source: tuple[str, str], target: tuple[str, str], max_hops: int, limit: int,
+                       timeout_ms: int | None = None) -> list[Row]:
+        params = {"source": source[1], "target": target[1], "types": list(workspace.path_rel_types()),
+                  "max_hops": int(max_hops), "limit": int(limit)}
+        return self.read(shortest_paths_query(source[0], target[0]), params, timeout_ms)
 
     def clear(self) -> None:
         with contextlib.suppress(ResponseError):

@@ -7,10 +7,21 @@ before anything is written, so a bad record never leaves a half-written entity.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.entity_resolution.text import fold
 from engine.graph.schema import schema
+
+SEARCH_TEXT = "search_text"  # the folded text of a node's searchable properties (schema.toml `search`)
+
+
+def search_fold(text: str) -> str:
+    """Text as the full-text indexes hold it: the resolver's folding, and "Ñ" read as "N" too
+    (people type "Pena" for "Peña"; the resolver's comparison still tells them apart when ranking)."""
+    return fold(text).replace("Ñ", "N")
 
 Scalar = str | int | float | bool
 PropValue = Scalar | list[str] | list[int] | list[float] | None
@@ -61,8 +72,12 @@ class GraphBatch:
         on_create: dict[str, PropInput] | None = None,
         **props: PropInput,
     ) -> str:
-        schema().label(label)
-        self.nodes.append(NodeUpsert(label, id, _clean(props), provenance, _clean(on_create or {})))
+        spec = schema().label(label)
+        clean = _clean(props)
+        text = [v for f in spec.search if isinstance(v := clean.get(f), str)]
+        if text:  # what the full-text indexes read: folded as the resolver folds (accents, case, punctuation)
+            clean[SEARCH_TEXT] = search_fold(" ".join(text))
+        self.nodes.append(NodeUpsert(label, id, clean, provenance, _clean(on_create or {})))
         return id
 
     def rel(
@@ -136,12 +151,28 @@ def _row(id: str, props: dict[str, Any], prov: Provenance, create: dict[str, Any
     }
 
 
+RESERVED = frozenset({"id", "source", "sources", "record_id", "first_seen", "last_seen"})
+_PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class PropertyNameError(ValueError):
+    """A property name that is not a plain identifier, or that would overwrite an id or provenance."""
+
+
 def _clean(props: dict[str, Any]) -> dict[str, PropValue]:
-    """Drop empty values and turn nested structures into JSON text (graph properties are flat)."""
+    """Drop empty values and turn nested structures into JSON text (graph properties are flat).
+
+    Names are checked: lower-case identifiers only, and never one the writer owns (``id``, the
+    provenance fields), so no value a source carries can rename a node or rewrite where it came from.
+    """
     out: dict[str, PropValue] = {}
     for key, value in props.items():
+        if key in RESERVED or not _PROPERTY_NAME.match(key):
+            raise PropertyNameError(f"property name {key!r} is not allowed (reserved, or not [a-z][a-z0-9_]*)")
         if value is None or value == "" or value == []:
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"property {key!r} is {value!r}: not a number a graph can store")
         if isinstance(value, dict) or (
             isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
         ):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from engine.graph.cypher import Statement
@@ -12,8 +13,31 @@ from engine.graph.model import GraphBatch
 Row = dict[str, Any]
 
 
+class SearchTerm(NamedTuple):
+    """One word of a full-text query: folded letters and digits only, matched exactly, as a
+    prefix (a name cut short) or within one typo."""
+
+    word: str
+    mode: str  # "exact" | "prefix" | "fuzzy"
+
+
+_WORD = re.compile(r"^[A-Z0-9Ñ]{1,64}$")
+
+
+def check_terms(terms: list[SearchTerm]) -> list[SearchTerm]:
+    """Words reach a full-text query string only as folded letters and digits: no syntax."""
+    for term in terms:
+        if not _WORD.match(term.word) or term.mode not in ("exact", "prefix", "fuzzy"):
+            raise ValueError(f"not a search term: {term!r}")
+    return terms
+
+
 class ReadOnlyViolation(PermissionError):
     """A query sent as read-only tried to write."""
+
+
+class QueryTimeout(TimeoutError):
+    """The server stopped a read-only query that ran past its time limit."""
 
 
 @runtime_checkable
@@ -28,11 +52,25 @@ class GraphStore(Protocol):
     def write(self, batch: GraphBatch) -> None:
         """Upsert a batch: nodes first, then relationships; idempotent."""
 
+    def sync(self) -> None:
+        """Return once every write so far is durable (survives the server being killed)."""
+
     def run(self, statement: Statement, params: dict[str, Any] | None = None) -> list[Row]:
         """Run one of Vínculo's own statements (may write)."""
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
-        """Run a user's query in read-only mode; writes raise :class:`ReadOnlyViolation`."""
+    def read(self, cypher: str, params: dict[str, Any] | None = None, timeout_ms: int | None = None) -> list[Row]:
+        """Run a query in read-only mode, stopped by the server after ``timeout_ms``; writes
+        raise :class:`ReadOnlyViolation`."""
+
+    def search_text(self, label: str, terms: list[SearchTerm], limit: int,
+                    timeout_ms: int | None = None) -> list[Row]:
+        """Nodes of ``label`` whose folded search text holds every term, best first:
+        rows of ``id``, ``label``, ``node`` (see ``engine.graph.workspace``) and ``score``."""
+
+    def shortest_paths(self, source: tuple[str, str], target: tuple[str, str], max_hops: int, limit: int,
+                       timeout_ms: int | None = None) -> list[Row]:
+        """Up to ``limit`` shortest paths of at most ``max_hops`` between two (label, id) nodes,
+        in either direction, over ``workspace.path_rel_types()``: rows of ``nodes`` and ``edges``."""
 
     def clear(self) -> None:
         """Delete the whole graph (tests and `vinculo reset`)."""

@@ -167,7 +167,17 @@ class EmbeddedServices:
                 state[name] = self._start(name, previous)
                 self._write_state(state)
             for name in services:
-                self._wait_healthy(state[name], timeout)
+                for attempt in range(3):
+                    try:
+                        self._wait_healthy(state[name], timeout)
+                        break
+                    except EmbeddedError:
+                        # another program took the free port between our check and the server's bind: start
+                        # again on another one (never when the server was found running)
+                        if attempt == 2 or state[name].process() is not None:
+                            raise
+                        state[name] = self._start(name, None)
+                        self._write_state(state)
             return {n: state[n] for n in services}
 
     def down(self, timeout: float = 20.0) -> list[str]:

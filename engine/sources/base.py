@@ -3,7 +3,10 @@ and turning one raw record into graph facts (stream side)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,9 +86,55 @@ def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
     return data, body, encoding
 
 
+# A CSV field may be long (an address, a list), not unbounded: over this it is an error, explained.
+CSV_FIELD_LIMIT = 4 * 1024 * 1024
+csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows (an amount or share that was not measured?)")
+
+
+def _finite(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value} is too large to be a number")
+    return number
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` for input nobody checked: NaN and Infinity refused (JSON has no such numbers), and
+    nesting too deep to read reported as a JSON error like any other, never as a crash."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        doc = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        raise json.JSONDecodeError("nested too deeply to read", doc[:1000], 0) from None
+    except ValueError as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise
+        doc = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        raise json.JSONDecodeError(str(exc), doc[:1000], 0) from None
+
+
+def csv_rows(body: str, **options: Any) -> list[list[str]]:
+    """Every row of a CSV text; :class:`RecordError` naming the line when the CSV cannot be read (a field
+    over :data:`CSV_FIELD_LIMIT` bytes, a NUL byte)."""
+    reader = csv.reader(io.StringIO(body.replace("\0", "")), **options)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise RecordError(f"CSV unreadable at line {reader.line_num}: {exc}") from exc
+    return rows
+
+
 def load_json_object(value: bytes, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(value)
+        data = loads(value)
     except UnicodeDecodeError as exc:
         raise RecordError(f"{what} is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
@@ -98,9 +147,9 @@ def load_json_object(value: bytes, what: str) -> dict[str, Any]:
 
 
 def text(value: Any, limit: int = 2000) -> str | None:
-    """A string property: stripped, length-capped; non-strings become None."""
+    """A string property: stripped, length-capped, without NUL bytes; non-strings become None."""
     if isinstance(value, str):
-        value = value.strip()
+        value = value.replace("\0", "").strip()
         return value[:limit] or None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
@@ -108,16 +157,22 @@ def text(value: Any, limit: int = 2000) -> str | None:
 
 
 def number(value: Any) -> float | None:
+    """A number, or None when there is none; a NaN or infinite one is an error that says so (never a silent
+    null: an amount that was not a number is worth telling the publisher about)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        result = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.replace(",", ""))
+            result = float(value.replace(",", ""))
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    if not math.isfinite(result):
+        raise RecordError(f"{value!r} is not a finite number")
+    return result
 
 
 def files_under(paths: list[Path], suffixes: tuple[str, ...]) -> Iterator[Path]:

@@ -75,7 +75,7 @@ from typing import Any
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
-from engine.sources.base import RawRecord, RecordContext, RecordError, number, read_text, text
+from engine.sources.base import RawRecord, RecordContext, RecordError, loads, number, read_text, text
 from engine.sources.ocds import address_key
 
 __all__ = ["KIND", "TOPIC", "SUFFIXES", "SOURCE", "INTERESTS", "normalize"]
@@ -137,7 +137,7 @@ class BODSSource:
 def _collect(body: str, name: str, where: str, out: list[tuple[str, dict[str, Any]]],
              broken: list[RawRecord]) -> None:
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except json.JSONDecodeError as exc:
         reason = (f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "
                   f"at line {exc.lineno} column {exc.colno}")
@@ -258,7 +258,7 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
 
 def _load(value: bytes) -> list[dict[str, Any]]:
     try:
-        doc = json.loads(value)
+        doc = loads(value)
     except UnicodeDecodeError as exc:
         raise RecordError(f"BODS record is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
@@ -282,7 +282,7 @@ def _statement(st: dict[str, Any], what: str) -> tuple[str, str, dict[str, Any]]
         hint = " (a BODS 0.2/0.3 statement? only 0.4 is read)" if "statementType" in st else ""
         raise RecordError(f"{label} has no 'recordId' (required in BODS 0.4){hint}")
     record_type = st.get("recordType")
-    if record_type not in RECORD_TYPES:
+    if not isinstance(record_type, str) or record_type not in RECORD_TYPES:
         raise RecordError(f"{label}: unknown statement type recordType={record_type!r} "
                           f"(expected one of {', '.join(RECORD_TYPES)})")
     details = st.get("recordDetails")
@@ -303,7 +303,7 @@ def _party(rec: RecordBuilder, record_id: str, record_type: str, details: dict[s
     if record_type == "entity":
         entity_type = _object(details.get("entityType"))
         kind = entity_type.get("type", "registeredEntity")
-        if kind not in ENTITY_TYPES:
+        if not isinstance(kind, str) or kind not in ENTITY_TYPES:
             raise RecordError(f"entity {record_id}: unknown entityType.type {kind!r} "
                               f"(expected one of {', '.join(ENTITY_TYPES)})")
         name = text(details.get("name"))
@@ -389,7 +389,7 @@ def _interests(details: dict[str, Any], where: str) -> Iterator[tuple[str, dict[
         if not isinstance(interest, dict):
             raise RecordError(f"{where}: interests[{i}] must be an object, got {type(interest).__name__}")
         kind = interest.get("type", UNKNOWN_INTEREST)
-        if kind not in INTERESTS:
+        if not isinstance(kind, str) or kind not in INTERESTS:
             raise RecordError(f"{where}: interests[{i}].type {kind!r} is not a BODS 0.4 interest type")
         yield kind, {**interest, "_index": i}
 

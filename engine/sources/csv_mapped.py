@@ -50,8 +50,6 @@ REPRESENTS pointing at it: that relation is left out for that row). See
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import tomllib
@@ -63,7 +61,7 @@ from typing import Any
 from engine.canonical import RESOLVABLE, CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, text
+from engine.sources.base import RawRecord, RecordContext, RecordError, csv_rows, load_json_object, number, text
 from engine.sources.decoding import UndecodableError, decode
 from engine.sources.ocds import address_key
 
@@ -261,9 +259,12 @@ class CSVMappedSource:
         except UndecodableError as exc:
             yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
             return
-        rows = csv.reader(io.StringIO(body), delimiter=mapping["source"]["delimiter"])
+        try:
+            lines = csv_rows(body, delimiter=mapping["source"]["delimiter"])
+        except RecordError as exc:
+            yield RawRecord.broken(path.name, data, "file", f"{path.name}: {exc}")
+            return
         skip = mapping["source"]["skip_lines"]
-        lines = list(rows)
         if len(lines) <= skip:
             yield RawRecord.broken(path.name, data, "file", f"{path.name} has no header row after {skip} line(s)")
             return

@@ -75,6 +75,7 @@ from engine.sources.base import (
     RecordError,
     RecordSkipped,
     load_json_object,
+    loads,
     number,
     read_text,
     text,
@@ -119,7 +120,20 @@ SKIPPED = {
 _PROP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 # Keyword names the builder and the graph batch take themselves; an FtM property never becomes one.
 _RESERVED = {"name", "id", "label", "provenance", "on_create", "type", "source", "target", "key", "ref",
-             "identifiers", "schema", "schema_", "ftm_schema"}
+             "identifiers", "schema", "schema_", "ftm_schema", "sources", "record_id", "first_seen", "last_seen"}
+# FollowTheMoney properties that become graph properties of their own (snake_case); data never names a
+# property: any other FtM property travels in the ``ftm_other`` JSON text.
+FTM_PROPERTIES = frozenset("""
+abbreviation address alias amount amountEur amountUsd authority authorityId birthCountry birthDate birthPlace
+citizenship city classification country createdAt currency date deathDate description dissolutionDate duration
+email endDate ethnicity fatherName firstName full gender idNumber incorporationDate innCode jurisdiction
+keywords kppCode lastName legalForm listingDate mainCountry middleName modifiedAt motherName nameSuffix
+namesMentioned nationality notes ogrnCode passportNumber percentage permId phone position postOfficeBox
+postalCode previousName program programId programUrl provisions publisher reason recordId region
+registrationNumber relationship religion role secondName sector sharesCount sharesCurrency sharesValue
+sourceUrl startDate status street street2 summary swiftBic taxNumber title topics uniqueEntityId
+vatCode weakAlias website leiCode dunsCode npiCode okpoCode icijId opencorporatesUrl bvdId
+""".split())
 
 
 # -- publisher side ---------------------------------------------------------------------------
@@ -141,7 +155,7 @@ class FtMSource:
         items: list[tuple[str, Any]] = []
         if body.lstrip().startswith("["):
             try:
-                items = [(f"[{i}]", e) for i, e in enumerate(json.loads(body))]
+                items = [(f"[{i}]", e) for i, e in enumerate(loads(body))]
             except json.JSONDecodeError as exc:
                 reason = (f"{path.name} is not valid JSON (truncated?): {exc.msg} "
                           f"at line {exc.lineno} column {exc.colno}")
@@ -152,7 +166,7 @@ class FtMSource:
                 if not line.strip():
                     continue
                 try:
-                    items.append((f"line {line_no}", json.loads(line)))
+                    items.append((f"line {line_no}", loads(line)))
                 except json.JSONDecodeError as exc:
                     reason = (f"{path.name} (line {line_no}) is not valid JSON (truncated?): {exc.msg} "
                               f"at column {exc.colno}")
@@ -347,14 +361,21 @@ def _properties(entity: dict[str, Any], entity_id: str) -> dict[str, list[str]]:
 
 
 def _generic(props: dict[str, list[str]], refs: set[str]) -> dict[str, Any]:
-    """Every plain FtM property as ``snake_case``: one value as a string, several as a list."""
+    """Every plain FtM property: a known one as ``snake_case`` (one value as a string, several as a list;
+    one whose name the graph reserves as ``ftm_<name>``), any other inside ``ftm_other``."""
     out: dict[str, Any] = {}
+    other: dict[str, list[str]] = {}
     for prop, values in props.items():
-        key = re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
         values = [v for v in values if v not in refs]
-        if not values or not _PROP_NAME.match(prop) or key in _RESERVED:
+        if not values:
             continue
-        out[key] = values[0] if len(values) == 1 else values
+        if prop not in FTM_PROPERTIES or not _PROP_NAME.match(prop):
+            other[str(prop)[:64]] = values
+            continue
+        key = re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
+        out[f"ftm_{key}" if key in _RESERVED else key] = values[0] if len(values) == 1 else values
+    if other:
+        out["ftm_other"] = json.dumps(other, ensure_ascii=False, sort_keys=True)
     return out
 
 

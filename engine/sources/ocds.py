@@ -25,7 +25,7 @@ from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.bodies import parse_body_name
 from engine.entity_resolution.identifiers import parse_rfc
 from engine.entity_resolution.text import fold
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, number, read_text, text
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, number, read_text, text
 
 KIND = "ocds"
 TOPIC = "raw.ocds"
@@ -81,7 +81,7 @@ class OCDSSource:
 
     def _split_text(self, body: str, name: str, where: str) -> Iterator[RawRecord | tuple[str, dict[str, Any]]]:
         try:
-            doc = json.loads(body)
+            doc = loads(body)
         except json.JSONDecodeError as exc:
             reason = (
                 f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "

@@ -66,7 +66,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, read_text
+from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, read_text
 
 __all__ = [
     "KIND", "SOURCE", "TOPIC", "normalize", "split_pdn", "person_name", "iso_date", "fold",
@@ -101,7 +101,7 @@ def split_pdn(path: Path, what: str) -> Iterator[RawRecord]:
 
 def _split_text(body: str, name: str, where: str, what: str) -> Iterator[RawRecord]:
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except json.JSONDecodeError as exc:
         reason = f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
         yield RawRecord.broken(f"{name}#{where}", body.encode(), where, reason)

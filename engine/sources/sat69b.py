@@ -10,8 +10,6 @@ dates of each stage, linked by ``SANCTIONED``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import unicodedata
@@ -28,6 +26,7 @@ from engine.sources.base import (
     RecordContext,
     RecordError,
     RecordSkipped,
+    csv_rows,
     load_json_object,
     read_text,
     text,
@@ -82,7 +81,11 @@ class SAT69BSource:
             yield decoded
             return
         data, body, encoding = decoded
-        rows = list(csv.reader(io.StringIO(body)))
+        try:
+            rows = csv_rows(body)
+        except RecordError as exc:
+            yield RawRecord.broken(path.name, data, "file", f"{path.name}: {exc}")
+            return
         header_at = next(
             (i for i, row in enumerate(rows[:20]) if any(fold(c) == "rfc" for c in row)), None
         )

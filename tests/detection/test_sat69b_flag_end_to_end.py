@@ -11,7 +11,7 @@ import pytest
 
 from engine.detection.runner import publish_new_flags, run_detection
 from engine.eventlog.kafka import FLAGS, make_producer, read_topic
-from engine.publish import publish
+from engine.intake import publish
 from tests.conftest import shared
 from tests.helpers import process
 

@@ -102,10 +102,19 @@ def test_bridging_mention_merges_two_bodies_and_judgments_split_and_join():
     assert only_acronym != only_name
     bridge = body(r, "c", "SEMOV | SECRETARíA DE MOVILIDAD", state="Jalisco")
     assert bridge.entity_id == only_acronym and any(e["type"] == "entities_merged" for e in bridge.events)
-    events = r.judge("b", "c", same=False, author="ana")
-    assert [e["type"] for e in events] == ["entity_split"] and r.entity_of("c") != r.entity_of("b")
-    assert r.judge("b", "c", same=True)[0]["type"] == "entities_merged"
-    assert r.entity_of("c") == r.entity_of("b")
+    # a reviewer takes the bridging naming out: it becomes its own body, and never joins again
+    bridging = BodyMention("c", ("SEMOV | SECRETARíA DE MOVILIDAD",), None, Jurisdiction(None, "14"))
+    events = r.judge(bridge.entity_id, bridge.entity_id, same=False, author="ana", mention=bridging)
+    assert [e["type"] for e in events] == ["entity_split"]
+    split = events[0]["new_entity_id"]
+    assert body(r, "c2", "SEMOV | SECRETARíA DE MOVILIDAD", state="Jalisco").entity_id == split
+    assert r.judge(split, bridge.entity_id, same=True)[0]["type"] == "entities_merged"
+    assert r.redirect(split) == r.redirect(bridge.entity_id)
+    # "not same" on two bodies keeps them apart for good
+    other = body(r, "d", "SEMOV", acronym="SEMOV", state="Jalisco").entity_id
+    assert other == r.redirect(bridge.entity_id)
+    jal = body(r, "e", "Secretaría de Transporte", level=STATE, state="14").entity_id
+    assert r.judge(jal, other, same=False) == [] and not r._compatible(r.bodies[jal], r.bodies[other])
 
 
 def test_snapshot_round_trip_keeps_entities_and_scoping():
@@ -113,7 +122,7 @@ def test_snapshot_round_trip_keeps_entities_and_scoping():
     inai = body(r, "i", "Instituto Nacional de Transparencia", level=FED).entity_id
     unit = body(r, "u", "Dirección General de Administración", parent=inai).entity_id
     again = BodyResolver.from_dict(r.to_dict(), Equivalences())
-    assert again.entity_of("u") == unit and again.bodies[unit].parents == {inai}
+    assert set(again.bodies) == set(r.bodies) and again.bodies[unit].parents == {inai}
     assert body(again, "u2", "Dirección General de Administración", parent=inai).entity_id == unit
 
 

@@ -43,6 +43,19 @@ def test_every_neo4j_statement_passes_neo4js_linter():
     assert problems == {}
 
 
+def test_the_workspace_statements_are_among_those_linted():
+    """The workspace's reads (generated per label from the schema), its full-text queries and
+    its shortest-path statements are sent by the Neo4j adapter too, so they are linted above."""
+    names = {s.name for s in neo4j_store.statements()}
+    for label in schema().labels:
+        if not schema().labels[label].operational:
+            assert f"workspace.expand[{label}]" in names and f"workspace.entity_relations[{label}]" in names
+    for label in ("Person", "Company", "PublicBody", "Mention"):
+        assert f"fulltext_query[{label}]" in names and f"fulltext[{label}]" in names
+    assert {f"shortest_paths[{n}]" for n in range(1, neo4j_store.MAX_PATH_HOPS + 1)} <= names
+    assert {"workspace.update_flag", "workspace.record_audit", "workspace.token"} <= names
+
+
 def test_the_linter_catches_what_it_should():
     """The check above is only worth something if the linter fails bad statements."""
     bad = [

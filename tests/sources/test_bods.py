@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.graph.schema import schema
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.bods import SOURCE, normalize
 from tests.conftest import shared
@@ -103,7 +103,7 @@ def _graph(folder: Path):  # type: ignore[no-untyped-def]
             except RecordError as exc:
                 errors.append(str(exc))
                 continue
-            for node in (batch := record_to_graph(record, KeyResolver())).nodes:
+            for node in (batch := record_to_graph(record, KeyLinker())).nodes:
                 nodes.setdefault(node.label, set()).add(node.id)
             for rel in batch.rels:
                 rels.setdefault(rel.type, set()).add(rel.id)
@@ -135,7 +135,7 @@ def test_one_message_per_relationship_with_its_ends():
 
 def test_unreferenced_statements_travel_alone_and_updates_keep_their_key():
     [raw] = SOURCE.read(shared("bods", "plc-entity-statement.json"))
-    graph = record_to_graph(normalize(raw.value, CTX), KeyResolver())
+    graph = record_to_graph(normalize(raw.value, CTX), KeyLinker())
     assert {(n.label, n.id) for n in graph.nodes if n.label != "Mention"} == {("Company", "gb-coh:02723534")}
     fermcat = list(SOURCE.read(shared("bods", "fermcat.json")))
     assert Counter(r.key for r in fermcat)["rel-b05e7c91e0a04e4f"] == 3  # three versions, one partition
@@ -175,7 +175,7 @@ def _statements(**relationship_details) -> bytes:  # type: ignore[no-untyped-def
 
 
 def test_mexican_identifiers_resolve_by_rfc_and_curp():
-    graph = record_to_graph(normalize(_statements(), CTX), KeyResolver())
+    graph = record_to_graph(normalize(_statements(), CTX), KeyLinker())
     owns = next(r for r in graph.rels if r.type == "OWNS")
     assert owns.target_id == "mx-rfc:GFM010122DZ9" and owns.props["share"] == 51
     person = next(n for n in graph.nodes if n.label == "Person")
@@ -224,5 +224,5 @@ def test_hostile_strings_are_data():
     doc = json.loads(_statements())
     doc[1]["recordDetails"]["name"] = hostile
     doc[1]["recordDetails"]["identifiers"] = []
-    graph = record_to_graph(normalize(json.dumps(doc).encode(), CTX), KeyResolver())
+    graph = record_to_graph(normalize(json.dumps(doc).encode(), CTX), KeyLinker())
     assert hostile in {n.props.get("name") for n in graph.nodes if n.label == "Company"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.csv_mapped import SOURCE, MappingError, load_mapping, normalize
 from tests.conftest import shared
@@ -34,7 +34,7 @@ def _graph(path: Path):  # type: ignore[no-untyped-def]
     amounts: dict[str, float] = {}
     for raw in SOURCE.read(path):
         assert H_ERROR not in raw.headers, raw.headers[H_ERROR]
-        batch = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyResolver())
+        batch = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyLinker())
         for node in batch.nodes:
             nodes.setdefault(node.label, set()).add(node.id)
             if node.label == "Contract":
@@ -169,5 +169,5 @@ def test_load_mapping_rejects_unknown_keys_in_props(tmp_path):
 
 def test_hostile_strings_are_data():
     hostile = "ACME'}) MATCH (n) DETACH DELETE n //<script>alert('x')</script>"
-    graph = record_to_graph(normalize(_row(proveedor=hostile), CTX), KeyResolver())
+    graph = record_to_graph(normalize(_row(proveedor=hostile), CTX), KeyLinker())
     assert {n.props.get("name") for n in graph.nodes if n.label == "Company"} == {hostile}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.sources.base import H_ERROR, RecordContext, RecordError, RecordSkipped
 from engine.sources.ftm import SOURCE, normalize
 from tests.conftest import shared
@@ -77,7 +77,7 @@ def test_real_streams_give_the_graph_the_entities_describe(name):
         except RecordSkipped:
             skipped[json.loads(raw.value)["entity"]["schema"]] += 1
             continue
-        batch = record_to_graph(record, KeyResolver())
+        batch = record_to_graph(record, KeyLinker())
         for node in batch.nodes:
             nodes.setdefault(node.label, set()).add(node.id)
         for rel in batch.rels:
@@ -97,14 +97,14 @@ def test_real_streams_give_the_graph_the_entities_describe(name):
 def test_a_relationship_lands_on_the_named_entities():
     path = shared("ftm", "zala.entities.ftm.json")
     records = {r.key: normalize(r.value, CTX) for r in SOURCE.read(path) if b'"Passport"' not in r.value}
-    family = record_to_graph(records["zala:ofac-6d023267c742427bc92220ad97daca2e17b136ff"], KeyResolver())
+    family = record_to_graph(records["zala:ofac-6d023267c742427bc92220ad97daca2e17b136ff"], KeyLinker())
     [rel] = [r for r in family.rels if r.type == "FAMILY_OF"]
     assert (rel.source_id, rel.target_id) == ("ftm:zala:NK-JseaPJctnK9o8wrmz8xmoT",
                                               "ftm:zala:NK-aU5ybkbRFJucf8YMwsJvDw")
     assert rel.props["relation"] == "Family member of"
-    person = record_to_graph(records["zala:NK-aU5ybkbRFJucf8YMwsJvDw"], KeyResolver())
+    person = record_to_graph(records["zala:NK-aU5ybkbRFJucf8YMwsJvDw"], KeyLinker())
     assert "ftm:zala:NK-aU5ybkbRFJucf8YMwsJvDw" in {n.id for n in person.nodes if n.label == "Person"}
-    sanction = record_to_graph(records["zala:au-dfat-56600015954691cece058c2a3b0e3b27740701e6"], KeyResolver())
+    sanction = record_to_graph(records["zala:au-dfat-56600015954691cece058c2a3b0e3b27740701e6"], KeyLinker())
     node = next(n for n in sanction.nodes if n.label == "Sanction")
     assert (node.props["program"], node.props["authority"], node.props["start"]) == (
         "Autonomous (Russia)", "Department of Foreign Affairs and Trade", "2023-02-24")
@@ -166,5 +166,5 @@ def test_truncated_lines_are_dead_lettered(tmp_path):
 def test_hostile_strings_are_data():
     hostile = "x'}) MATCH (n) DETACH DELETE n //<img src=x onerror=alert(1)>"
     person = {"id": "p", "schema": "Person", "caption": hostile, "properties": {"name": [hostile]}}
-    graph = record_to_graph(normalize(_msg(person), CTX), KeyResolver())
+    graph = record_to_graph(normalize(_msg(person), CTX), KeyLinker())
     assert {n.props.get("name") for n in graph.nodes if n.label == "Person"} == {hostile}

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.ocds import SOURCE, normalize, party_identity
 from tests.conftest import shared
@@ -88,7 +88,7 @@ def test_party_identity_prefers_a_valid_rfc():
 def test_normalize_real_release_links_buyer_process_contract_supplier():
     path = shared("ocds", "mexico-apf", "ocds-07smqs-1035-1035.json")
     record = normalize(path.read_bytes(), CTX)
-    graph = record_to_graph(record, KeyResolver())
+    graph = record_to_graph(record, KeyLinker())
     labels = {(n.label, n.id) for n in graph.nodes}
     assert ("ContractingProcess", "ocds:ocds-07smqs-1035") in labels
     buyer = next(n for n in graph.nodes if n.label == "PublicBody")
@@ -119,7 +119,7 @@ def test_addresses_contacts_and_bids(tmp_path):
         ]},
     }
     record = normalize(json.dumps(release).encode(), CTX)
-    graph = record_to_graph(record, KeyResolver())
+    graph = record_to_graph(record, KeyLinker())
     addresses = {n.id for n in graph.nodes if n.label == "Address"}
     assert len(addresses) == 1  # the same address, spelt two ways, is one shared node
     tendered = [r for r in graph.rels if r.type == "TENDERED"]

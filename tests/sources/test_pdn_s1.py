@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from engine.entity_resolution.identifiers import parse_rfc
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.scenario import generate_scenario
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.pdn_s1 import SOURCE, normalize
@@ -82,7 +82,7 @@ def test_a_declaration_becomes_declarant_posts_family_and_interests():
              "clientePrincipal": {"tipoPersona": "MORAL", "nombreRazonSocial": "Siete SA", "rfc": "SSA990101AB1"}}]},
     )
     record = normalize(json.dumps(decl).encode(), CTX)
-    graph = record_to_graph(record, KeyResolver())
+    graph = record_to_graph(record, KeyLinker())
     declarant = next(e for e in record.entities if e.ref == "declarant")
     assert declarant.name == "María José Pérez García"
     assert declarant.identifiers["rfc"] == "PEGM800101AB1"
@@ -157,7 +157,7 @@ def test_generated_pages_parse_and_counts_match_the_json(generated):
         assert [r.key for r in raws] == [d["id"] for d in page["results"]]
         for raw, decl in zip(raws, page["results"], strict=True):
             assert H_ERROR not in raw.headers
-            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyResolver())
+            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyLinker())
             records += 1
             expected += _expected(decl)
             got.update(n.label for n in graph.nodes)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.scenario import generate_scenario
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.pdn_s2 import SOURCE, api_version, normalize, procedure_key
@@ -67,7 +67,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_v1_record_gives_official_institution_position_and_superior():
     record = normalize(json.dumps(V1).encode(), CTX)
     assert api_version(V1) == "v1"
-    graph = record_to_graph(record, KeyResolver())
+    graph = record_to_graph(record, KeyLinker())
     positions = [r for r in graph.rels if r.type == "HOLDS_POSITION"]
     assert len(positions) == 2
     own = next(r for r in positions if r.source_id == "mx-rfc:PEGM800101AB1")
@@ -77,7 +77,7 @@ def test_v1_record_gives_official_institution_position_and_superior():
 
 def test_v2_record_gives_procedures_keyed_by_ocid_or_folio_and_beneficiaries():
     record = normalize(json.dumps(_v2()).encode(), CTX)
-    graph = record_to_graph(record, KeyResolver())
+    graph = record_to_graph(record, KeyLinker())
     processes = {n.id for n in graph.nodes if n.label == "ContractingProcess"}
     assert processes == {"ocds:ocds-07smqs-1035", "pdn-s2:procedure:LO-009KDH999-N79-2015",
                          "pdn-s2:procedure:CONC-17-004"}
@@ -110,7 +110,7 @@ def test_generated_pages_of_both_versions_parse_and_counts_match_the_json(genera
         for raw, item in zip(raws, items, strict=True):
             assert H_ERROR not in raw.headers
             versions[api_version(item)] += 1
-            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyResolver())
+            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyLinker())
             got.update(n.label for n in graph.nodes)
             got.update(r.type for r in graph.rels)
             expected.update(Person=1, PublicBody=1, HOLDS_POSITION=1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.scenario import generate_scenario
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.pdn_s3 import SOURCE, normalize, record_kind
@@ -80,7 +80,7 @@ def _fisicas() -> dict[str, Any]:
 
 
 def _graph(record: dict[str, Any], source: str = "test") -> Any:
-    return record_to_graph(normalize(json.dumps(record).encode(), RecordContext(source, "", None)), KeyResolver())
+    return record_to_graph(normalize(json.dumps(record).encode(), RecordContext(source, "", None)), KeyLinker())
 
 
 def test_v1_official_sanction_with_period_and_position():
@@ -150,7 +150,7 @@ def test_generated_pages_of_both_versions_parse_and_counts_match_the_json(genera
             assert H_ERROR not in raw.headers
             collection, _ = record_kind(item)
             kinds[collection] += 1
-            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyResolver())
+            graph = record_to_graph(normalize(raw.value, RecordContext(path.name, raw.locator, None)), KeyLinker())
             got.update(r.type for r in graph.rels if r.type != "RESOLVED_TO")
             got.update(n.label for n in graph.nodes if n.label in ("Sanction", "Company", "Person"))
             got["with_period"] += sum(1 for n in graph.nodes if n.label == "Sanction" and n.props.get("end"))

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.sources.base import H_ERROR, H_PUBLISHED, RecordContext, RecordError, RecordSkipped
 from engine.sources.sat69b import SOURCE, normalize
 from tests.conftest import shared
@@ -85,7 +85,7 @@ def test_broken_rows_say_what_is_wrong(row, reason):
 def test_person_rfc_becomes_a_person_with_a_sanction():
     row = {"_line": 9, "rfc": "GODE561231GR8", "name": "DOMINGO GOMEZ", "status": "Presunto",
            "presumed_dof_on": "23/01/2014"}
-    graph = record_to_graph(normalize(json.dumps(row).encode(), CTX), KeyResolver())
+    graph = record_to_graph(normalize(json.dumps(row).encode(), CTX), KeyLinker())
     assert {(n.label, n.id) for n in graph.nodes if n.label != "Mention"} == {
         ("Person", "mx-rfc:GODE561231GR8"), ("Sanction", "sat69b:GODE561231GR8")}
     sanction = next(n for n in graph.nodes if n.label == "Sanction")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine.publish import publish
+from engine.intake import publish
 from tests.conftest import shared
 from tests.helpers import counts, dead_letters, ids, process
 

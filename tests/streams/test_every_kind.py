@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.linking import KeyResolver, record_to_graph
-from engine.publish import SUFFIXES
+from engine.intake import SUFFIXES
+from engine.pipeline.facts import KeyLinker, record_to_graph
 from engine.scenario import generate_scenario
 from engine.sources import get_source
 from engine.sources.base import RecordContext, RecordSkipped, files_under
@@ -31,7 +31,7 @@ def _expected(kind: str, paths: list[Path]) -> tuple[int, Counter[str], set[str]
                 record = source.normalize(raw.value, RecordContext.from_headers(raw.headers, path.name))
             except RecordSkipped:
                 continue
-            graph = record_to_graph(record, KeyResolver())
+            graph = record_to_graph(record, KeyLinker())
             rels.update(r.type for r in graph.rels if r.type != "RESOLVED_TO")
             keyed |= {n.id for n in graph.nodes if n.label in ("Sanction", "Declaration", "Contract")}
     return records, rels, keyed

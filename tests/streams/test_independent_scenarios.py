@@ -13,7 +13,7 @@ import pytest
 
 from bench.scenarios import flag_facts, publish_scenario, score
 from engine.detection.runner import scan
-from engine.publish import publish
+from engine.intake import publish
 from tests.conftest import shared
 from tests.helpers import counts, dead_letters, ids, process
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine.publish import publish
-from engine.resolving import record_judgment
+from engine.intake import publish
+from engine.pipeline.linker import record_judgment
 from tests.helpers import process
 
 pytestmark = pytest.mark.services
@@ -39,7 +39,10 @@ def test_state_survives_a_restart(stack, store, tmp_path):
     _publish(stack, tmp_path, "a", _release("ocds-r-1", "GRUAS FLETES Y MANIOBRAS SA DE CV", "GFM010122DZ9"))
     process(stack)
     state = stack.home / "resolver" / "vinculo"
-    assert (state / "index.json.gz").exists()
+    snapshot = state / "linker.json.gz"
+    assert snapshot.exists() and snapshot.stat().st_mode & 0o777 == 0o600 and state.stat().st_mode & 0o777 == 0o700
+    # a damaged snapshot is set aside, never fatal: the state is rebuilt from the graph
+    snapshot.write_bytes(b"not a snapshot")
     # a new worker process: the truncated CompraNet name without RFC finds the known company
     _publish(stack, tmp_path, "b", _release("ocds-r-2", "Grúas, Fletes y Maniobras, S.A. de C.V."),
              _release("ocds-r-3", "GRUAS FLETES Y MANIOBR"))
@@ -49,6 +52,7 @@ def test_state_survives_a_restart(stack, store, tmp_path):
     mentions = store.read("MATCH (m:Mention)-[:RESOLVED_TO]->(c:Company {id: 'mx-rfc:GFM010122DZ9'}) "
                           "RETURN count(m) AS n")
     assert mentions[0]["n"] == 3
+    assert list(state.glob("linker.json.damaged-*")) and snapshot.exists()
 
 
 def test_judgments_override_the_score_from_then_on(stack, store, tmp_path):
