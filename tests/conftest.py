@@ -62,7 +62,7 @@ def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoGraph]:
     fresh embedded servers, processed by the real stream worker, with detection run once, as `make demo`
     does. Session-scoped: the tests that use it only read it."""
     from engine.detection.runner import run_detection
-    from engine.publish import publish
+    from engine.intake import publish
     from engine.scenario import generate_scenario
     from tests.helpers import process
 

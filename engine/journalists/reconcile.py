@@ -34,7 +34,7 @@ from engine.exports.subgraph import Selection, read_subgraph
 from engine.graph.lookup import RECONCILED_LABELS, flags_of
 from engine.graph.store import GraphStore
 from engine.journalists.candidates import Candidate, Reconciler
-from engine.journalists.deps import CORS, get_reconciler, get_store
+from engine.journalists.deps import CORS, get_reconciler, get_store, guard
 
 __all__ = ["router", "validator", "TYPES", "PROPERTIES", "MAX_QUERIES"]
 
@@ -170,13 +170,14 @@ def _parse_queries(raw: str) -> dict[str, Any]:
 @router.get("", name="reconcile_service")
 def service(request: Request, queries: str | None = Query(None), callback: str | None = Query(None),
             reconciler: Reconciler = Depends(get_reconciler)) -> Response:
-    """The service manifest, or (with ``queries``) the answers to a batch."""
+    """The service manifest (public), or (with ``queries``) the answers to a batch."""
     if queries is None:
         return _json(manifest(request), callback)
+    guard(request)
     return _json(reconcile_batch(reconciler, _parse_queries(queries)), callback)
 
 
-@router.post("", name="reconcile_batch")
+@router.post("", name="reconcile_batch", dependencies=[Depends(guard)])
 def service_post(queries: str = Form(...), reconciler: Reconciler = Depends(get_reconciler)) -> Response:
     """A batch of queries, as OpenRefine posts it (``application/x-www-form-urlencoded``)."""
     return _json(reconcile_batch(reconciler, _parse_queries(queries)))
@@ -188,7 +189,7 @@ def _labels(type_: str | None) -> tuple[str, ...]:
     return (type_,) if type_ else RECONCILED_LABELS
 
 
-@router.get("/suggest/entity", name="reconcile_suggest_entity")
+@router.get("/suggest/entity", name="reconcile_suggest_entity", dependencies=[Depends(guard)])
 def suggest_entity(prefix: str = Query("", max_length=200), cursor: int = Query(0, ge=0, le=1000),
                    type: str | None = Query(None), callback: str | None = Query(None),
                    reconciler: Reconciler = Depends(get_reconciler)) -> Response:
@@ -212,7 +213,7 @@ def suggest_property(prefix: str = Query("", max_length=200), callback: str | No
                              if wanted in k.lower() or wanted in v.lower()]}, callback)
 
 
-@router.get("/preview", name="reconcile_preview", response_class=HTMLResponse)
+@router.get("/preview", name="reconcile_preview", response_class=HTMLResponse, dependencies=[Depends(guard)])
 def preview(id: str = Query(..., min_length=1, max_length=500), store: GraphStore = Depends(get_store),
             reconciler: Reconciler = Depends(get_reconciler)) -> HTMLResponse:
     """An HTML card of one entity: identifiers, sources, its relationships by type, and its flags."""

@@ -159,3 +159,29 @@ def test_preview_and_suggest(demo_graph, served):
     assert "P003" in html  # the flag that concerns it
     assert "Un vínculo no es prueba" in html
     assert httpx.get(f"{served}/reconcile/preview", params={"id": "nope"}, timeout=30).status_code == 404
+
+
+def test_a_mounting_app_can_guard_everything_but_the_manifest(demo_graph):
+    """The workspace mounts the service behind its tokens: the manifest stays public metadata."""
+    from fastapi import HTTPException
+    from fastapi.testclient import TestClient
+
+    from engine.journalists.app import make_app
+
+    app = make_app(demo_graph.store)
+
+    def journalists_only(request):  # type: ignore[no-untyped-def]
+        if request.headers.get("authorization") != "Bearer journalist":
+            raise HTTPException(401, "a journalist's token is needed")
+
+    app.state.journalists_guard = journalists_only
+    with TestClient(app) as client:
+        assert client.get("/reconcile").status_code == 200
+        assert client.get("/browser/guide/en.html").status_code == 200
+        batch = {"queries": json.dumps({"q": {"query": "Gruas Fletes"}})}
+        for response in (client.post("/reconcile", data=batch), client.get("/reconcile", params=batch),
+                         client.get("/reconcile/suggest/entity", params={"prefix": "gru"}),
+                         client.get("/reconcile/preview", params={"id": "mx-rfc:GFM010122DZ9"})):
+            assert response.status_code == 401
+        allowed = client.post("/reconcile", data=batch, headers={"Authorization": "Bearer journalist"})
+        assert allowed.status_code == 200 and allowed.json()["q"]["result"]
