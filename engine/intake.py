@@ -165,13 +165,15 @@ def read_files(kind: str, paths: list[Path]) -> Iterator[tuple[Path, RawRecord]]
     compiled together)."""
     source = get_source(kind)
     read_many = getattr(source, "read_many", None)
-    seen: set[Path] = set()
-    pairs = read_many(paths) if read_many is not None else ((p, r) for p in paths for r in _read(source, p))
-    for path, record in pairs:
-        seen.add(path)
-        yield path, record
-    for path in paths:  # a file that holds nothing is said so, not skipped in silence
-        if path not in seen:
+    if read_many is not None:  # it says itself which files held nothing
+        yield from read_many(paths)
+        return
+    for path in paths:
+        found = False
+        for record in _read(source, path):
+            found = True
+            yield path, record
+        if not found:  # a file that holds nothing is said so, not skipped in silence
             yield path, RawRecord.broken(path.name, path.read_bytes()[:65536], "file",
                                          f"{path.name} holds no record of kind {kind}")
 

@@ -115,22 +115,38 @@ def build_app(
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
 
-    async def send(topic: Any, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
-        """Send one message and wait until the broker has it; a broker away is waited for."""
+    async def send_all(topic: Any, messages: list[tuple[bytes, bytes, dict[str, bytes] | None]]) -> None:
+        """Send messages and wait until the broker has every one of them; those it refused are sent again
+        (a broker away is waited for). All are handed to the producer first, then awaited together."""
         delay = 0.5
-        while True:
-            try:
-                await (await topic.send(key=key, value=value, headers=headers))
+        pending = list(messages)
+        while pending:
+            futures = []
+            for key, value, headers in pending:
+                try:
+                    futures.append(await topic.send(key=key, value=value, headers=headers))
+                except Exception as exc:  # the producer refused it before sending
+                    futures.append(exc)
+            results = await asyncio.gather(*(f for f in futures if not isinstance(f, BaseException)),
+                                           return_exceptions=True)
+            outcome = iter(results)
+            failed = [m for m, f in zip(pending, futures, strict=True)
+                      if isinstance(f, BaseException) or isinstance(next(outcome), BaseException)]
+            if not failed:
                 return
-            except Exception as exc:  # the producer's errors: timeouts, a broker gone, a rebalance
-                activity.retries += 1
-                log.warning("send to %s failed (%s); retrying in %.1f s", topic.get_topic_name(), exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+            activity.retries += 1
+            log.warning("%d message(s) to %s not accepted; retrying in %.1f s", len(failed),
+                        topic.get_topic_name(), delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+            pending = failed
+
+    async def send(topic: Any, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
+        await send_all(topic, [(key, value, headers)])
 
     async def dead_letter(letters: list[DeadLetter]) -> None:
+        await send_all(dlq, [((dead.incoming.key or "").encode(), dead.to_json(), None) for dead in letters])
         for dead in letters:
-            await send(dlq, (dead.incoming.key or "").encode(), dead.to_json())
             log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic, dead.incoming.partition,
                         dead.incoming.offset, dead.reason)
         activity.dead += len(letters)
@@ -145,8 +161,7 @@ def build_app(
                 activity.touch()
                 try:
                     outcome = await asyncio.to_thread(normalizer.process, [_incoming(e) for e in events])
-                    for _, key, value in outcome.records:
-                        await send(mentions, key, value)
+                    await send_all(mentions, [(key, value, None) for _, key, value in outcome.records])
                     await dead_letter(outcome.dead)
                     activity.records += len(events)
                     activity.skipped += sum(outcome.skipped.values())
@@ -164,8 +179,7 @@ def build_app(
     async def publish_flags() -> None:
         """New flags onto ``flags`` (each accepted by the broker), then marked published."""
         messages = await patiently(lambda: pending_flags(store), "pending flags")
-        for message in messages:
-            await send(flags, message["id"].encode(), json.dumps(message, ensure_ascii=False).encode())
+        await send_all(flags, [(m["id"].encode(), json.dumps(m, ensure_ascii=False).encode(), None) for m in messages])
         if messages:
             await patiently(lambda: mark_published(store, [m["id"] for m in messages]), "mark flags")
 
@@ -185,8 +199,8 @@ def build_app(
                     await reviews()
                     outcome = await patiently(lambda items=items: stage.process(items), "link")
                 await dead_letter(outcome.dead)
-                for change in outcome.changes:
-                    await send(changes, change["entity_id"].encode(), json.dumps(change).encode())
+                await send_all(changes, [(c["entity_id"].encode(), json.dumps(c).encode(), None)
+                                         for c in outcome.changes])
                 activity.written += len(outcome.written)
                 if on_arrival and outcome.batch:
                     touched = outcome.touched()

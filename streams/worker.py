@@ -27,6 +27,7 @@ async def _run(
     batch_size: int,
     max_seconds: float | None,
     on_arrival: bool,
+    catch_up_every: float = 0.0,
 ) -> Activity:
     ensure_topics(endpoints.kafka_bootstrap, list(TOPICS), partitions)
     store = open_store(
@@ -34,7 +35,7 @@ async def _run(
     )
     store.ensure_schema()
     state_dir = endpoints.home / "resolver" / app_id if endpoints.home is not None else None
-    linker = EntityLinker(state_dir)
+    linker = EntityLinker(state_dir, catch_up_every=catch_up_every)
     finished = finish_merges(store)  # merges a crash cut short: their redirect is there, their moves are not
     if finished:
         log.warning("finished %d merge(s) cut short", len(finished))
@@ -96,11 +97,13 @@ def run_worker(
     batch_size: int = 500,
     max_seconds: float | None = None,
     on_arrival: bool = True,
+    catch_up_every: float = 0.0,
 ) -> Activity:
     """Process the raw topics, ``mentions`` and ``flags``. With ``until_idle``, return once
     nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
     is in progress, and no input partition has a committed offset short of what the broker
     reports as its end (see :class:`LagProbe` for why that is necessary, not sufficient)."""
     return asyncio.run(
-        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival)
+        _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival,
+             catch_up_every)
     )

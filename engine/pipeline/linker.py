@@ -22,6 +22,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,11 @@ def body_input(mention_id: str, name: str | None, identifiers: dict[str, Any], p
 class EntityLinker:
     """Implements :class:`engine.pipeline.facts.Linker` over a resolver state tied to the graph."""
 
-    def __init__(self, state_dir: Path | None = None, equivalences: Path | None = None, worker: str | None = None):
+    def __init__(self, state_dir: Path | None = None, equivalences: Path | None = None, worker: str | None = None,
+                 catch_up_every: float = 0.0):
         self.state_dir = state_dir
+        self.catch_up_every = catch_up_every  # seconds between catching up with other workers' mentions
+        self._caught_up = float("-inf")
         self.worker = worker or secrets.token_hex(4)
         self.equivalences = Equivalences.load(equivalences)
         self.index = MemoryStore()
@@ -204,7 +208,10 @@ class EntityLinker:
             try:
                 learnt = self._judgments(store)
                 learnt += self._redirects(store)
-                learnt += self._mentions(store, mine_too=full or self._first_sync)
+                due = time.monotonic() - self._caught_up >= self.catch_up_every
+                if full or self._first_sync or due:
+                    learnt += self._mentions(store, mine_too=full or self._first_sync)
+                    self._caught_up = time.monotonic()
             except BaseException:
                 self.rollback()
                 raise
@@ -222,10 +229,9 @@ class EntityLinker:
         last = self.marks["mentions"]
         offset = 0
         while True:
-            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "skip": offset, "limit": page})
+            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "me": "" if mine_too else self.worker,
+                                                             "skip": offset, "limit": page})
             for row in rows:
-                if row.get("by") == self.worker and not mine_too:
-                    continue
                 learnt += self._place(row)
                 last = max(last, str(row.get("at") or ""))
             offset += len(rows)

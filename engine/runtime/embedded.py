@@ -56,8 +56,12 @@ class ServiceInfo:
 
 
 def _free_port(preferred: int | None = None) -> int:
+    """The port a service had before, when nothing listens on it (connections of the killed server still in
+    TIME_WAIT do not count: the servers bind with SO_REUSEADDR too), else any free one. Keeping the port
+    is what lets a running worker reconnect to a restarted server by itself."""
     if preferred:
         with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", preferred))
                 return preferred

@@ -60,6 +60,7 @@ class OCDSSource:
             if isinstance(decoded, RawRecord):
                 yield path, decoded
                 continue
+            found = False
             _, body, _ = decoded
             if path.suffix.lower() in (".jsonl", ".ndjson"):
                 parts = [(line, f"line {n}") for n, line in enumerate(body.splitlines(), start=1) if line.strip()]
@@ -67,10 +68,14 @@ class OCDSSource:
                 parts = [(body, "file")]
             for text_, where in parts:
                 for item in self._split_text(text_, path.name, where):
+                    found = True
                     if isinstance(item, RawRecord):
                         yield path, item
                     else:
                         pending.setdefault(item[0], []).append((path, item[1]))
+            if not found:  # a file that holds nothing is said so, not skipped in silence
+                yield path, RawRecord.broken(path.name, decoded[0][:65536], "file",
+                                             f"{path.name} holds no OCDS record or release")
         for ocid, found in pending.items():
             releases = [release for _, release in found]
             first = found[0][0]

@@ -411,6 +411,8 @@ _TIPOS = {"INICIAL": "inicial", "MODIFICACION": "modificación", "CONCLUSION": "
 
 def _tipo(value: Any) -> Any:
     """The API's accented enum, also as the capture system's unaccented one."""
+    if not isinstance(value, str):
+        return value  # the model's own check says what is wrong with it
     return {"MODIFICACION": "MODIFICACIÓN", "CONCLUSION": "CONCLUSIÓN"}.get(value, value)
 
 
