@@ -63,7 +63,7 @@ def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoGraph]:
     does. Session-scoped: the tests that use it only read it."""
     from engine.detection.runner import run_detection
     from engine.intake import publish
-    from engine.scenario import generate_scenario
+    from devtools.scenario import generate_scenario
     from tests.helpers import process
 
     ocds, sat = shared("ocds"), shared("sat69b", "Listado_Completo_69-B.csv")
