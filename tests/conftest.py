@@ -61,9 +61,9 @@ def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoGraph]:
     """The demo's data — real OCDS and SAT 69-B, the seed-1 scenario (PDN S1/S2/S3, BODS) — published to
     fresh embedded servers, processed by the real stream worker, with detection run once, as `make demo`
     does. Session-scoped: the tests that use it only read it."""
+    from devtools.scenario import generate_scenario
     from engine.detection.runner import run_detection
     from engine.intake import publish
-    from devtools.scenario import generate_scenario
     from tests.helpers import process
 
     ocds, sat = shared("ocds"), shared("sat69b", "Listado_Completo_69-B.csv")
