@@ -50,7 +50,8 @@ def texts() -> dict[str, Any]:
 
 @cache
 def kit_version() -> str:
-    found = re.search(r"^// kit-version: (\S+)", (kit_dir() / "queries.cypher").read_text(), re.MULTILINE)
+    text = (kit_dir() / "queries.cypher").read_text(encoding="utf-8")
+    found = re.search(r"^// kit-version: (\S+)", text, re.MULTILINE)
     return found.group(1) if found else "?"
 
 
