@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -33,6 +34,26 @@ from engine.sources import SOURCES
 log = logging.getLogger("vinculo.worker")
 T = TypeVar("T")
 MAX_BACKOFF = 10.0
+FETCH_MAX_WAIT_MS = 100  # how long a fetch may wait on the broker for records: a quiet stream's latency
+
+
+def _fetch_max_wait(ms: int) -> None:
+    """faust builds its consumer with ``fetch_max_wait_ms=1500``: a broker that does not answer early keeps a
+    record waiting that long at every hop. The worker's consumer asks for ``ms`` instead."""
+    import aiokafka
+    import faust.transport.drivers.aiokafka as driver
+
+    if getattr(driver.aiokafka.AIOKafkaConsumer, "_vinculo_wait", None) == ms:
+        return
+
+    class Consumer(aiokafka.AIOKafkaConsumer):  # type: ignore[misc]
+        _vinculo_wait = ms
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["fetch_max_wait_ms"] = ms
+            super().__init__(*args, **kwargs)
+
+    driver.aiokafka = types.SimpleNamespace(**{**vars(aiokafka), "AIOKafkaConsumer": Consumer})  # type: ignore
 
 
 @dataclass
@@ -76,9 +97,10 @@ def build_app(
     session_timeout: float = 10.0,
     linker: EntityLinker | None = None,
     on_arrival: bool = True,
-    within: float = 0.5,
+    within: float = 0.05,
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
+    _fetch_max_wait(FETCH_MAX_WAIT_MS)
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",
