@@ -2,7 +2,7 @@
 spreadsheets (CSV, XLSX). Pure functions of a store and a request, each returning an
 :class:`Export`: the files' bytes and a :class:`Manifest` (query, time, counts, sources and
 their publication dates, limits). The CLI writes them (``vinculo export``); the HTTP API
-returns :meth:`Export.body` with :attr:`Export.media_type`.
+(``/api/exports``) sends :meth:`Export.bundle`, the files and the manifest in one ZIP.
 
     export_subgraph(store, Selection(kind="entity", id="mx-rfc:GFM010122DZ9", depth=2), "graphml")
     export_flags(store, "xlsx", pattern="P002")
@@ -56,8 +56,10 @@ class Export:
 
     def body(self) -> bytes:
         """What to send or write: the file, or a ZIP of the files and ``manifest.json``."""
-        if len(self.files) == 1:
-            return next(iter(self.files.values()))
+        return next(iter(self.files.values())) if len(self.files) == 1 else self.bundle()
+
+    def bundle(self) -> bytes:
+        """A ZIP of the files and ``manifest.json``: what the HTTP API sends, every export with its manifest."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, content in self.files.items():
@@ -87,11 +89,13 @@ def _manifest(fmt: str, sub: Subgraph, extra_notes: list[str] | None = None,
     )
 
 
-def export_subgraph(store: GraphStore, selection: Selection, fmt: SubgraphFormat | str) -> Export:
-    """An entity's neighbourhood, a flag's evidence or a public body's suppliers, in ``fmt``."""
+def export_subgraph(store: GraphStore, selection: Selection, fmt: SubgraphFormat | str,
+                    timeout_ms: int | None = None) -> Export:
+    """An entity's neighbourhood, a flag's evidence or a public body's suppliers, in ``fmt``; every
+    statement stopped by the server after ``timeout_ms`` (the API's limit)."""
     if fmt not in SUBGRAPH_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(SUBGRAPH_FORMATS)}")
-    sub = read_subgraph(store, selection)
+    sub = read_subgraph(store, selection, timeout_ms)
     if fmt == "ftm":
         entities, left_out = ftm.to_ftm(sub)
         notes = [f"not expressed in FollowTheMoney: {k} ×{n}" for k, n in left_out["not_expressed"].items()]
@@ -113,11 +117,11 @@ def export_subgraph(store: GraphStore, selection: Selection, fmt: SubgraphFormat
 
 
 def export_flags(store: GraphStore, fmt: FlagFormat | str, pattern: str | None = None, status: str | None = None,
-                 limit: int = 10000) -> Export:
+                 limit: int = 10000, timeout_ms: int | None = None) -> Export:
     """Flags (strongest first) with their sentences and paths, as CSV or XLSX."""
     if fmt not in FLAG_FORMATS:
         raise ValueError(f"flags export as {', '.join(FLAG_FORMATS)}, not {fmt!r}")
-    rows = flag_rows(store, pattern, status, limit)
+    rows = flag_rows(store, pattern, status, limit, timeout_ms)
     manifest = Manifest(
         version=vinculo_version(), format=fmt, generated_at=now(),
         query={"selection": {"kind": "flags", "pattern": pattern, "status": status or "every status but withdrawn"},

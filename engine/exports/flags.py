@@ -17,20 +17,20 @@ FLAG_COLUMNS = ["id", "pattern", "severity", "score", "status", "title", "senten
 ARROW = " → "
 
 
-def _names(store: GraphStore, ids: set[str]) -> dict[str, str]:
+def _names(store: GraphStore, ids: set[str], timeout_ms: int | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     if not ids:
         return out
     for label in entity_labels():
-        for row in store.read(nodes(label).text, {"ids": sorted(ids)}):
+        for row in store.read(nodes(label).text, {"ids": sorted(ids)}, timeout_ms=timeout_ms):
             out[row["id"]] = Node(row["id"], label, row["props"] or {}).name
     return out
 
 
 def flag_rows(store: GraphStore, pattern: str | None = None, status: str | None = None,
-              limit: int = 10000) -> list[dict[str, Any]]:
-    """One row per flag, strongest first."""
-    flags = store.read(FLAGS_TABLE.text, {"pattern": pattern, "status": status, "limit": limit})
+              limit: int = 10000, timeout_ms: int | None = None) -> list[dict[str, Any]]:
+    """One row per flag, strongest first; each statement stopped by the server after ``timeout_ms``."""
+    flags = store.read(FLAGS_TABLE.text, {"pattern": pattern, "status": status, "limit": limit}, timeout_ms=timeout_ms)
     paths: dict[str, list[str]] = {}
     for flag in flags:
         try:
@@ -39,7 +39,7 @@ def flag_rows(store: GraphStore, pattern: str | None = None, status: str | None 
             evidence = None
         path = evidence.get("path") if isinstance(evidence, dict) else None
         paths[flag["id"]] = [str(p) for p in path] if isinstance(path, list) else []
-    names = _names(store, {p for path in paths.values() for p in path})
+    names = _names(store, {p for path in paths.values() for p in path}, timeout_ms)
     rows = []
     for flag in flags:
         path = paths[flag["id"]]

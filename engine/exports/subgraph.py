@@ -88,12 +88,12 @@ def _clean(props: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Reader:
-    def __init__(self, store: GraphStore, sub: Subgraph):
-        self.store, self.sub = store, sub
+    def __init__(self, store: GraphStore, sub: Subgraph, timeout_ms: int | None = None):
+        self.store, self.sub, self.timeout_ms = store, sub, timeout_ms
 
     def run(self, statement: Statement, params: dict[str, Any]) -> list[dict[str, Any]]:
         self.sub.statements.setdefault(statement.name, statement)
-        return self.store.read(statement.text, params)
+        return self.store.read(statement.text, params, timeout_ms=self.timeout_ms)
 
     def load_nodes(self, by_label: dict[str, set[str]]) -> list[Node]:
         found = []
@@ -156,10 +156,10 @@ def locate(store: GraphStore, ids: set[str]) -> dict[str, str]:
     return _Reader(store, Subgraph(Selection(kind="entity", id="-"))).locate(ids)
 
 
-def read_subgraph(store: GraphStore, selection: Selection) -> Subgraph:
-    """Read the selected part of the graph."""
+def read_subgraph(store: GraphStore, selection: Selection, timeout_ms: int | None = None) -> Subgraph:
+    """Read the selected part of the graph; each statement stopped by the server after ``timeout_ms``."""
     sub = Subgraph(selection)
-    reader = _Reader(store, sub)
+    reader = _Reader(store, sub, timeout_ms)
     {"entity": _entity, "flag": _flag, "body": _body}[selection.kind](reader)
     return sub
 

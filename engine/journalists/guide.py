@@ -25,7 +25,7 @@ from engine.graph.schema import schema
 __all__ = ["LANGUAGES", "DEFAULT_BASE", "Links", "kit_version", "render_guide", "write_guides", "texts"]
 
 LANGUAGES = ("es", "en")
-DEFAULT_BASE = "http://localhost:8000"  # where `vinculo serve` listens by default; the router uses its own
+DEFAULT_BASE = "http://localhost:8000"  # the compose service journalists-kit; a served guide uses its own URL
 
 
 @dataclass(frozen=True)

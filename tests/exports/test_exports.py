@@ -300,3 +300,63 @@ def test_vinculo_export_command(demo_graph, tmp_path):
     assert missing.returncode == 1 and "no entity" in missing.stderr
     both = vinculo(demo_graph, tmp_path, "export", "gexf", "--entity", "a", "--body", "b", "--out", "x", check=False)
     assert both.returncode == 2
+
+
+def test_exports_over_the_workspace_api(demo_graph, selections):
+    """`GET /api/exports/{fmt}` on `vinculo serve`'s app: a journalist's token, the same subgraph the
+    library exports, zipped with its manifest; caps and unknown ids refused; every export audited."""
+    from fastapi.testclient import TestClient
+
+    from engine.api import audit
+    from engine.api.app import create_app
+    from engine.api.auth import Role, create_token
+    from engine.settings import Settings
+
+    store = demo_graph.store
+    token = create_token(store, "export test", Role.journalist).token
+    auth = {"Authorization": f"Bearer {token}"}
+    entity = selections[0]
+    with TestClient(create_app(store, Settings(api_rate_per_minute=100_000))) as client:  # type: ignore[call-arg]
+        params = {"entity": entity.id, "depth": entity.depth}
+        assert client.get("/api/exports/graphml", params=params).status_code == 401
+        response = client.get("/api/exports/graphml", params=params, headers=auth)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/zip"
+        assert "vinculo-entity-graphml.zip" in response.headers["content-disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert sorted(archive.namelist()) == ["manifest.json", "subgraph.graphml"]
+            graph = nx.read_graphml(io.BytesIO(archive.read("subgraph.graphml")), force_multigraph=True)
+            manifest = json.loads(archive.read("manifest.json"))
+        want = read_subgraph(store, Selection(kind="entity", id=entity.id, depth=entity.depth, max_nodes=2000))
+        assert set(graph.nodes) == set(want.nodes) and graph.number_of_edges() == len(want.edges)
+        assert manifest["query"]["selection"] == {"kind": "entity", "id": entity.id, "depth": entity.depth,
+                                                  "max_nodes": 2000}
+        assert sum(manifest["counts"]["nodes"].values()) == len(want.nodes)
+
+        flagged = client.get("/api/exports/ftm", params={"flag": selections[1].id}, headers=auth)
+        with zipfile.ZipFile(io.BytesIO(flagged.content)) as archive:
+            entities = [json.loads(line) for line in archive.read("entities.ftm.json").decode().splitlines()]
+            assert entities and all(model.get(e["schema"]) for e in entities)
+            assert json.loads(archive.read("manifest.json"))["query"]["selection"]["id"] == selections[1].id
+
+        table = client.get("/api/exports/csv", params={"flags": "true", "pattern": "P002"}, headers=auth)
+        with zipfile.ZipFile(io.BytesIO(table.content)) as archive:
+            rows = list(csv.DictReader(io.StringIO(archive.read("flags.csv").decode("utf-8-sig"))))
+            counted = json.loads(archive.read("manifest.json"))["counts"]["flags"]
+        assert rows and {r["pattern"] for r in rows} == {"P002"} and counted == {"P002": len(rows)}
+
+        refused = {
+            "no selection": client.get("/api/exports/gexf", headers=auth),
+            "two selections": client.get("/api/exports/gexf", params={"entity": entity.id, "body": "x"}, headers=auth),
+            "format": client.get("/api/exports/pdf", params={"entity": entity.id}, headers=auth),
+            "flags as graphml": client.get("/api/exports/graphml", params={"flags": "true"}, headers=auth),
+            "depth": client.get("/api/exports/gexf", params={"entity": entity.id, "depth": 9}, headers=auth),
+            "max_nodes": client.get("/api/exports/gexf", params={"entity": entity.id, "max_nodes": 10**6},
+                                    headers=auth),
+        }
+        assert {k: r.status_code for k, r in refused.items()} == dict.fromkeys(refused, 400)
+        missing = client.get("/api/exports/gexf", params={"entity": "mx-rfc:NOPE000000XX0"}, headers=auth)
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    exports = [e for e in audit.read(store, action="export", limit=1000) if e["actor"] == "export test"]
+    assert {(e["target"], e["detail"]["format"]) for e in exports} >= {(entity.id, "graphml"),
+                                                                       (selections[1].id, "ftm"), (None, "csv")}

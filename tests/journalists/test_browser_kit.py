@@ -183,9 +183,11 @@ def test_the_kit_is_served_over_http(served):
     assert index.status_code in (302, 307) and index.headers["location"].endswith("/browser/guide/es.html")
 
 
-def test_screenshot_of_the_guide_in_headless_chromium(served, tmp_path):
-    """How a journalist starts: the guide page served over HTTP, as Debian's chromium renders it. With
-    VINCULO_UPDATE_SCREENSHOTS=1 the picture replaces docs/journalists-guide.png (the README's)."""
+def test_screenshot_of_the_guide_in_headless_chromium(workspace_served, tmp_path):
+    """How a journalist starts: the guide page served over HTTP by `vinculo serve`'s app, as Debian's
+    chromium renders it. With VINCULO_UPDATE_SCREENSHOTS=1 the picture replaces docs/journalists-guide.png
+    (the README's)."""
+    served = workspace_served
     from playwright.sync_api import sync_playwright
 
     if not Path("/usr/bin/chromium").exists():

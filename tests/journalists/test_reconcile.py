@@ -186,3 +186,37 @@ def test_a_mounting_app_can_guard_everything_but_the_manifest(demo_graph):
             assert response.status_code == 401
         allowed = client.post("/reconcile", data=batch, headers={"Authorization": "Bearer journalist"})
         assert allowed.status_code == 200 and allowed.json()["q"]["result"]
+
+
+def test_vinculo_serve_mounts_the_service_behind_a_journalists_token(demo_graph, workspace_served):
+    """`vinculo serve`'s app: the manifest is public; queries, suggest and preview need a journalist's
+    token (and are audited) unless VINCULO_API_RECONCILE_OPEN, since OpenRefine cannot send one."""
+    from fastapi.testclient import TestClient
+
+    from engine.api import audit
+    from engine.api.app import create_app
+    from engine.api.auth import Role, create_token
+    from engine.settings import Settings
+
+    manifest = httpx.get(f"{workspace_served}/reconcile", timeout=30)
+    assert manifest.status_code == 200 and list(validator("manifest").iter_errors(manifest.json())) == []
+    assert manifest.json()["preview"]["url"].startswith(f"{workspace_served}/reconcile/preview")
+    batch = {"queries": json.dumps({"q": {"query": "GRUAS FLETES Y MANIOBRAS", "type": "Company"}})}
+    for response in (httpx.post(f"{workspace_served}/reconcile", data=batch, timeout=30),
+                     httpx.get(f"{workspace_served}/reconcile/suggest/entity", params={"prefix": "gru"}, timeout=30),
+                     httpx.get(f"{workspace_served}/reconcile/preview", params={"id": "mx-rfc:GFM010122DZ9"},
+                               timeout=30)):
+        assert response.status_code == 401 and response.json()["error"] == "unauthorized", response.text
+    token = create_token(demo_graph.store, "reconcile test", Role.journalist)
+    allowed = httpx.post(f"{workspace_served}/reconcile", data=batch, timeout=60,
+                         headers={"Authorization": f"Bearer {token.token}"})
+    assert allowed.status_code == 200, allowed.text
+    assert list(validator("reconciliation-result-batch").iter_errors(allowed.json())) == []
+    best = allowed.json()["q"]["result"][0]
+    assert best["id"] == "mx-rfc:GFM010122DZ9" and best["match"]
+    events = audit.read(demo_graph.store, action="reconcile", target="/reconcile")
+    assert any(e["actor"] == "reconcile test" for e in events), events
+    open_settings = Settings(api_reconcile_open=True)  # type: ignore[call-arg]
+    with TestClient(create_app(demo_graph.store, open_settings)) as open_client:
+        response = open_client.post("/reconcile", data=batch)
+        assert response.status_code == 200 and response.json()["q"]["result"][0]["id"] == "mx-rfc:GFM010122DZ9"
