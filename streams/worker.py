@@ -16,6 +16,7 @@ from engine.sources import SOURCES
 from streams.app import Activity, build_app
 
 log = logging.getLogger("vinculo.worker")
+PROBE_TIMEOUT = 45.0  # longer than the probe's own request timeouts: a call that outlives it is abandoned
 
 
 async def _run(
@@ -63,8 +64,20 @@ async def _run(
                 continue
             assigned = bool(app.consumer.assignment()) if app.consumer else False
             quiet = time.monotonic() - activity.last_event > idle_seconds
+            if probe is None and quiet:
+                probe = await asyncio.to_thread(_new_probe, endpoints.kafka_bootstrap, app_id, inputs)
+                activity.touch()
+                continue
             if assigned and not app.rebalancing and activity.busy == 0 and quiet and probe is not None:
-                behind = await asyncio.to_thread(probe.lagging)
+                try:
+                    behind = await asyncio.wait_for(asyncio.to_thread(probe.lagging), PROBE_TIMEOUT)
+                except Exception as exc:  # the broker away or frozen: not drained, ask again with a new probe
+                    log.info("lag probe failed (%s); asking again", type(exc).__name__)
+                    stale, probe = probe, None
+                    asyncio.get_running_loop().run_in_executor(None, _close_quietly, stale)
+                    probe = await asyncio.to_thread(_new_probe, endpoints.kafka_bootstrap, app_id, inputs)
+                    activity.touch()
+                    continue
                 if behind == 0 and time.monotonic() - activity.last_event > idle_seconds:
                     break
                 if behind:
@@ -79,6 +92,21 @@ async def _run(
         if probe is not None:
             probe.close()
     return activity
+
+
+def _new_probe(bootstrap: str, group: str, topics: list[str]) -> LagProbe | None:
+    try:
+        return LagProbe(bootstrap, group, topics)
+    except Exception as exc:  # the broker still away: the next quiet moment tries again
+        log.info("lag probe not ready (%s)", type(exc).__name__)
+        return None
+
+
+def _close_quietly(probe: LagProbe) -> None:
+    try:
+        probe.close()
+    except Exception:  # noqa: BLE001 - a probe abandoned mid-call is closed as best it can be
+        pass
 
 
 def _save(linker: EntityLinker) -> None:

@@ -117,7 +117,10 @@ class LagProbe:
     def __init__(self, bootstrap: str, group: str, topics: list[str]):
         self.group, self.topics = group, topics
         self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="vinculo-lag", request_timeout_ms=10000)
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="vinculo-lag")
+        # kafka-python's consumer waits 305 s for an answer by default: a broker frozen mid-call would hold the
+        # worker's idle check that long
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="vinculo-lag",
+                                       request_timeout_ms=15000)
 
     def lagging(self) -> int:
         partitions = [

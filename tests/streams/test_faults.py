@@ -122,7 +122,7 @@ def _wait_for_progress(store: GraphStore, at_least: int = 500, timeout: float = 
         time.sleep(0.5)
 
 
-def _finish(proc: subprocess.Popen[bytes], log: Path, timeout: float = 900) -> None:
+def _finish(proc: subprocess.Popen[bytes], log: Path, timeout: float = 420) -> None:
     try:
         code = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
