@@ -5,13 +5,19 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test bench lint up down clean ui
+.PHONY: demo test bench lint up down clean ui icu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# ICU's headers and a C++ compiler to build PyICU, which followthemoney needs (the FtM export),
+# installed with apt only when missing (CI runs as root on a fresh Debian).
+icu:
+	@pkg-config --exists icu-i18n 2>/dev/null && command -v g++ >/dev/null || \
+	  (apt-get update && apt-get install -y --no-install-recommends libicu-dev pkg-config g++)
+
+$(STAMP): pyproject.toml | $(BIN)/python icu
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 

@@ -597,6 +597,63 @@ def query(
     _print_rows(rows, fmt)
 
 
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="graphml, gexf, ftm, csv or xlsx.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write; its manifest goes to FILE.manifest.json.")],
+    entity: Annotated[str | None, typer.Option("--entity", help="An entity's neighbourhood (its id).")] = None,
+    depth: Annotated[int, typer.Option(help="Hops from --entity (0–4).")] = 1,
+    flag_id: Annotated[str | None, typer.Option("--flag", help="A flag's evidence (its id).")] = None,
+    body: Annotated[str | None, typer.Option("--body", help="A public body's suppliers (its id).")] = None,
+    all_flags: Annotated[bool, typer.Option("--flags", help="Flags as rows (csv or xlsx).")] = False,
+    pattern: Annotated[str | None, typer.Option(help="With --flags: only this pattern code.")] = None,
+    status_: Annotated[str | None, typer.Option("--status", help="With --flags: only this status.")] = None,
+    max_nodes: Annotated[int, typer.Option(help="Stop growing the subgraph at this many nodes.")] = 2000,
+) -> None:
+    """Export a subgraph (--entity, --flag, --body) or the flags (--flags) to the tools journalists use."""
+    from pydantic import ValidationError
+
+    from engine.exports import FLAG_FORMATS, SUBGRAPH_FORMATS, Selection, export_flags, export_subgraph
+
+    chosen = [name for name, value in (("--entity", entity), ("--flag", flag_id), ("--body", body),
+                                       ("--flags", all_flags)) if value]
+    if len(chosen) != 1:
+        err.print("[red]give exactly one of --entity, --flag, --body or --flags[/red]")
+        raise typer.Exit(2)
+    formats = FLAG_FORMATS if all_flags else SUBGRAPH_FORMATS
+    if fmt not in formats:
+        err.print(f"[red]{'flags' if all_flags else 'a subgraph'} exports as {', '.join(formats)}, not {fmt!r}[/red]")
+        raise typer.Exit(2)
+    if fmt == "csv" and not all_flags and out.suffix.lower() != ".zip":
+        err.print("[red]a subgraph as CSV is two tables (nodes.csv, relationships.csv) in a ZIP: "
+                  "give --out a .zip name[/red]")
+        raise typer.Exit(2)
+    try:
+        selection = None if all_flags else Selection(
+            kind="entity" if entity else "flag" if flag_id else "body", id=entity or flag_id or body or "",
+            depth=depth, max_nodes=max_nodes)
+    except ValidationError as exc:
+        err.print(f"[red]invalid selection:[/red] {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    store = _store()
+    try:
+        result = (export_flags(store, fmt, pattern, status_) if selection is None
+                  else export_subgraph(store, selection, fmt))
+    except LookupError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    written = result.write(out)
+    counts = "; ".join(f"{group}: " + ", ".join(f"{k} {v}" for k, v in values.items())
+                       for group, values in result.manifest.counts.items() if values)
+    console.print(f"wrote {written[0]} ({fmt}) and {written[1].name}\n{counts or 'nothing matched'}")
+    limits = result.manifest.limits
+    if limits.truncated:
+        for note in limits.notes:
+            err.print(f"[yellow]limit: {note}[/yellow]")
+
+
 @app.command()
 def stats() -> None:
     """Counts of nodes by label and relationships by type."""

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     api_max_nodes: int = Field(default=400, ge=10, description="Most nodes in one neighbourhood or evidence graph.")
     api_max_results: int = Field(default=100, ge=1, description="Most rows one list request returns.")
     api_max_path_hops: int = Field(default=6, ge=1, le=8, description="Longest path `/api/paths` looks for.")
+    api_max_export_nodes: int = Field(
+        default=2000, ge=10, le=50000, description="Most nodes in one subgraph exported through `/api/exports`.")
+    api_max_export_rows: int = Field(
+        default=10000, ge=1, description="Most flags in one flags export through `/api/exports`.")
+    api_reconcile_open: bool = Field(
+        default=False,
+        description="Let `/reconcile` answer queries, suggest and preview without a token (OpenRefine cannot send "
+                    "one); the manifest and the Browser kit are always open.")
     api_token_cache_seconds: float = Field(
         default=10.0, ge=0,
         description="How long a checked token is trusted before it is read again (revocation delay).")

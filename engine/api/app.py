@@ -1,4 +1,6 @@
-"""The workspace's HTTP app: the API under ``/api``, health and metrics, and the web UI at ``/``.
+"""The workspace's HTTP app: the API under ``/api``, health and metrics, the web UI at ``/``, and the
+journalists' kit: the Neo4j Browser guide and style at ``/browser``, the reconciliation service for
+OpenRefine at ``/reconcile`` (:mod:`engine.journalists`).
 
 Every ``/api`` request carries a token (``Authorization: Bearer …``), checked for its role
 and its rate; every read-only query has a server-side time limit; errors are JSON with a
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,11 @@ def client(request: Request) -> str | None:
 
 def require(role: Role) -> Any:
     """A dependency: the request's token must be valid, within its rate, and at least ``role``."""
+    return Depends(checker(role))
+
+
+def checker(role: Role) -> Callable[[Request], Principal]:
+    """The check behind :func:`require`, as a plain function of the request."""
 
     def check(request: Request) -> Principal:
         ws = workspace(request)
@@ -85,7 +93,17 @@ def require(role: Role) -> Any:
             raise ApiError(403, f"a {who.role.value}'s token cannot do this: it needs the {role.value} role")
         return who
 
-    return Depends(check)
+    return check
+
+
+_journalist = checker(Role.journalist)
+
+
+def _reconcile_guard(request: Request) -> None:
+    """A journalist's token for the reconciliation service's reads, each audited."""
+    who = _journalist(request)
+    audit.record(workspace(request).store, who, "reconcile", request.url.path,
+                 {"method": request.method}, client(request))
 
 
 def _error(status: int, message: str, details: list[dict[str, Any]] | None = None,
@@ -137,7 +155,8 @@ def _install_errors(app: FastAPI) -> None:
 
 def create_app(store: GraphStore, settings: Settings) -> FastAPI:
     """The app over an open store; the caller owns the store and closes it."""
-    from engine.api.routes import admin, alerts, entities, flags, health, matches
+    from engine.api.routes import admin, alerts, entities, exports, flags, health, matches
+    from engine.journalists import browser, reconcile
 
     registry = CollectorRegistry()
     ws = Workspace(
@@ -166,8 +185,16 @@ def create_app(store: GraphStore, settings: Settings) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    for module in (health, entities, flags, matches, alerts, admin):
+    for module in (health, entities, flags, matches, alerts, admin, exports):
         app.include_router(module.router)
+    # the journalists' kit: the Neo4j Browser guide and style (public), and the reconciliation service for
+    # OpenRefine, whose manifest is public and whose queries, suggest and preview need a journalist's token
+    # (``Authorization: Bearer``) unless VINCULO_API_RECONCILE_OPEN
+    app.state.graph_store = store
+    if not settings.api_reconcile_open:
+        app.state.journalists_guard = _reconcile_guard
+    app.include_router(browser.router, prefix="/browser")
+    app.include_router(reconcile.router, prefix="/reconcile")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -16,7 +16,7 @@ from engine.graph.store import GraphStore
 ACTIONS = ("search", "view_entity", "view_neighbourhood", "find_paths", "list_flags", "view_flag", "change_flag",
            "judge_match", "list_matches",
            "subscribe", "unsubscribe", "view_audit", "create_token", "revoke_token", "list_tokens", "denied",
-           "export")
+           "export", "reconcile")
 
 
 def record(store: GraphStore, who: Principal | None, action: str, target: str | None = None,

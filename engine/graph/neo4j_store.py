@@ -120,13 +120,17 @@ CLEAR = Statement("clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIO
 
 def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
+    from engine.graph import questions
     from engine.graph.export import bulk_statements, export_statements
+    from engine.graph.lookup import lookup_statements
     from engine.graph.merge import merge_statements
     from engine.graph.scanning import scanning_statements
+    from engine.graph.subgraph import subgraph_statements
 
     return (schema_statements() + cypher.portable_statements() + export_statements()
             + bulk_statements(Neo4jStore.node_key) + scanning_statements() + merge_statements()
-            + workspace.workspace_statements() + workspace_dialect_statements() + [CLEAR])
+            + workspace.workspace_statements() + workspace_dialect_statements()
+            + subgraph_statements() + lookup_statements() + questions.statements() + [CLEAR])
 
 
 class Neo4jStore:

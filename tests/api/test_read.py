@@ -30,7 +30,7 @@ def test_openapi_lists_every_endpoint(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/search", "/api/entities/{entity_id}", "/api/entities/{entity_id}/neighbourhood", "/api/paths",
                  "/api/flags", "/api/flags/{flag_id}", "/api/er/judgments", "/api/audit", "/healthz", "/readyz",
-                 "/metrics"):
+                 "/metrics", "/api/exports/{fmt}", "/browser/guide/{lang}.html", "/reconcile"):
         assert path in paths, path
     assert "patch" in paths["/api/flags/{flag_id}"]
     assert "swagger" in client.get("/docs").text.lower()
