@@ -368,9 +368,11 @@ def _spelled(r: Record) -> set[str]:
 def identifier_name(a: Record, b: Record) -> Comparison | None:
     """One side's RFC or CURP spells the other side's name and date (or agrees with its RFC/CURP).
 
-    For people only the letters count here: the date an identifier spells is compared by ``birth_date``.
+    For people only the letters count here: the date an identifier spells is compared by ``birth_date``. A
+    person and a company mention read as a person's name (the crossing of kinds) are compared as people: a
+    person's RFC spells a person's name, never a company's.
     """
-    if a.kind == "person":
+    if a.kind == "person" or b.kind == "person":
         return _identifier_letters(a, b)
     sa, sb = _stem(a), _stem(b)
     if sa and sb:

@@ -227,11 +227,16 @@ def all_readings(raw: str) -> tuple[PersonName, ...]:
 @lru_cache(maxsize=200_000)
 def reads_as_person(raw: str) -> bool:
     """The words of a name without legal form read as a person's: two to six words, each a known given name or
-    surname (one unknown word allowed in four or more), at least one of each ("GUERRERO ESCAMILLA JOSUE DAVID").
+    surname (one unknown word allowed in three or more: surnames are too many for any list), at least one of
+    each ("GUERRERO ESCAMILLA JOSUE DAVID", "BERNI SILVA JULIO").
 
-    Suppliers that are natural people often reach procurement records as "companies" without an RFC.
+    Suppliers that are natural people often reach procurement records as "companies" without an RFC. Reading
+    a name as a person's only lets it be compared with people: joining one still takes a person's name that
+    agrees, well above the match threshold (``resolver.CROSS_MARGIN``).
 
     >>> reads_as_person("GUERRERO ESCAMILLA JOSUE DAVID"), reads_as_person("CONSTRUCTORA GARCIA")
+    (True, False)
+    >>> reads_as_person("BERNI SILVA JULIO"), reads_as_person("PAPELERA DEL OCCIDENTE")
     (True, False)
     """
     units = _units(_SUFFIX.sub("", raw))
@@ -240,4 +245,4 @@ def reads_as_person(raw: str) -> bool:
     given = sum(_is_given(u) and len(_last_word(u)) > 1 for u in units)
     surnames = sum(_is_surname(u) for u in units)
     unknown = sum(not _is_given(u) and not _is_surname(u) for u in units)
-    return given >= 1 and surnames >= 1 and unknown <= (1 if len(units) >= 4 else 0)
+    return given >= 1 and surnames >= 1 and unknown <= (1 if len(units) >= 3 else 0)

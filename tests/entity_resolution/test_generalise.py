@@ -109,6 +109,21 @@ def test_a_formless_company_read_as_a_person_joins_the_person(company_first):
     assert "read as a person's name" in b.explanation
 
 
+@pytest.mark.parametrize("company_first", [True, False])
+def test_a_sanctioned_person_with_rfc_and_a_rare_surname_joins_the_formless_supplier(company_first):
+    """S3 gives the sanctioned person's RFC; the supplier's name has a surname no list holds. The person's RFC
+    spells the supplier's name read as a person's (B-E-S-J), not as a company's."""
+    r = Resolver()
+    supplier = company("BERNI SILVA JULIO")
+    sanctioned = person("Julio Berni Silva", rfc=rfc("BESJ850726"))
+    first, second = (supplier, sanctioned) if company_first else (sanctioned, supplier)
+    a, b = r.resolve(first), r.resolve(second)
+    assert b.decision == "match" and b.entity_id == a.entity_id
+    assert "read as a person's name" in b.explanation
+    other = r.resolve(company("BERNI SOLIS JULIO"))  # another name (the same RFC letters): another person
+    assert other.entity_id != a.entity_id
+
+
 @pytest.mark.parametrize("supplier", [
     company("GUERRERO ESCAMILLA JOSUE DAVID SA DE CV"),  # a legal form: a company
     company("GUERRERO ESCAMILLA JOSUE DAVID", rfc=rfc("GEJ010101AB")),  # a company RFC: a company
