@@ -1,0 +1,452 @@
+"""The alerts worker's work, pure of Kafka: events in, alerts out.
+
+``handle(events)`` matches events against the subscriptions (watches found first, merges
+followed), writes one outbox ``Delivery`` per alert (claimed by creation) and makes the first
+try of each at once, up to ``alerts_concurrency`` at a time. ``tick()`` — every second in the
+worker — retries what is due, sends the digests whose period is over, and reads the graph for
+what no topic carries: flags whose status or evidence changed, and new source records (for
+subscriptions that follow sources or wait for a name to appear). The stream worker gives it a
+way to send to Kafka (alert topics, ``dlq``) and acknowledges events only once ``handle`` is done
+and the store is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from engine.alerts import delivery, watches
+from engine.alerts.channels import Mailer, Outcome, Webhooks, backoff
+from engine.alerts.context import add_bodies, add_evidence, add_identifiers
+from engine.alerts.delivery import H_IDEMPOTENCY, delivery_key, stamp
+from engine.alerts.events import FLAG_KINDS, AlertEvent, entity_found, flag_changed, flag_state, source_record
+from engine.alerts.matching import reason
+from engine.alerts.render import alert_payload, digest_email, digest_payload, email_message
+from engine.alerts.secret import SecretError, webhook_secret
+from engine.alerts.subscriptions import Active, SubscriptionIndex, follow_merge, get_subscription, watch_entity
+from engine.graph import alerts as q
+from engine.graph.store import GraphStore
+from engine.settings import Settings, get_settings
+
+log = logging.getLogger("vinculo.alerts")
+T = TypeVar("T")
+KafkaSend = Callable[[str, bytes, bytes, dict[str, bytes]], Awaitable[None]]
+DeadLetterSend = Callable[[bytes, bytes], Awaitable[None]]
+MARGIN = timedelta(seconds=15)  # writes other workers had in flight when the graph was last read
+PAGE = 2000
+
+
+@dataclass
+class Planned:
+    """One try to make: which alert, under which claim, to whom."""
+
+    id: str
+    claim: str
+    sub: Active
+    payload: dict[str, Any]
+    body: bytes
+    kind: str = "alert"  # or "digest"
+    event_kind: str = ""
+    tries: int = 0
+
+
+@dataclass
+class Counts:
+    delivered: int = 0
+    queued: int = 0
+    retrying: int = 0
+    dead: int = 0
+    cancelled: int = 0
+    events: int = 0
+
+
+@dataclass
+class _Retries:
+    due: dict[str, float] = field(default_factory=dict)  # delivery id → when it is due (monotonic)
+
+    def pending(self, lease: float) -> int:
+        now = time.monotonic()
+        for key in [k for k, at in self.due.items() if at + lease < now]:
+            del self.due[key]
+        return len(self.due)
+
+
+def _parse(at: str) -> datetime:
+    return datetime.fromisoformat(at).astimezone(UTC)
+
+
+class AlertsService:
+    def __init__(self, store: GraphStore, settings: Settings | None = None, send_kafka: KafkaSend | None = None,
+                 dead_letter: DeadLetterSend | None = None, worker: str | None = None):
+        from engine.pipeline.stages import TRANSIENT
+
+        self.store = store
+        self.settings = settings or get_settings()
+        self.send_kafka, self.dead_letter = send_kafka, dead_letter
+        self.worker = worker or secrets.token_hex(4)
+        self.subs = SubscriptionIndex(store)
+        self.webhooks: Webhooks | None = None
+        self.mailer = Mailer(self.settings)
+        self.counts = Counts()
+        self._retries = _Retries()
+        self._slots: asyncio.Semaphore | None = None
+        self._seen: dict[str, str] = {}  # mention id → written_at already read
+        self._transient = TRANSIENT
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    async def _db(self, fn: Callable[[], T], what: str) -> T:
+        """A store call off the event loop, waited out while the store is away."""
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(fn)
+            except self._transient as exc:
+                log.warning("alerts: %s: graph store unreachable (%s); retrying in %.1f s", what, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    @property
+    def pending(self) -> int:
+        """Alerts this worker will try again soon (a worker waiting to exit keeps going for them)."""
+        return self._retries.pending(self.settings.alerts_lease_seconds)
+
+    def _lease_until(self) -> str:
+        return stamp(datetime.now(UTC) + timedelta(seconds=self.settings.alerts_lease_seconds))
+
+    async def close(self) -> None:
+        if self.webhooks is not None:
+            await self.webhooks.close()
+
+    # -- events in -----------------------------------------------------------------------------------
+    async def handle(self, events: list[AlertEvent]) -> int:
+        """Deliver what ``events`` owe; returns how many alerts were accepted on their first try."""
+        if not events:
+            return 0
+        self.counts.events += len(events)
+        planned = await self._db(lambda: self._plan(list(events)), "match alerts")
+        before = self.counts.delivered
+        await asyncio.gather(*(self._try(p) for p in planned))
+        return self.counts.delivered - before
+
+    def _plan(self, events: list[AlertEvent]) -> list[Planned]:
+        live = [s for s in self.subs.current() if s.active and not s.paused]
+        merged: dict[str, list[tuple[Active, str]]] = {}
+        for ev in events:
+            if ev.kind == "entities_merged":  # matched as the subscriptions were, then they follow the survivor
+                merged[ev.id] = self._match(live, ev)
+                absorbed, survivor = ev.details["absorbed"], ev.details["survivor"]
+                if follow_merge(self.store, absorbed, survivor):
+                    self.subs.invalidate()
+                for sub in live:
+                    for ids in (sub.entity_ids, sub.body_ids):
+                        if absorbed in ids:
+                            ids.discard(absorbed)
+                            ids.add(survivor)
+        watchers = [s for s in live if s.spec.watches]
+        if watchers:
+            events += self._find_watched(events, watchers)
+        if any(s.body_ids for s in live):
+            add_bodies(self.store, [ev for ev in events if ev.entities])
+        wanted: dict[str, tuple[AlertEvent, Active, str]] = {}
+        for ev in events:
+            for sub, why in merged[ev.id] if ev.id in merged else self._match(live, ev):
+                wanted.setdefault(delivery_key(ev.id, sub.id), (ev, sub, why))
+        if self.subs.any("changes"):
+            self._baseline([ev for ev in events if ev.kind == "flag_new"])
+        if not wanted:
+            return []
+        done = delivery.known(self.store, list(wanted))
+        evidence: dict[str, dict[str, Any]] = {}
+        rows, planned = [], []
+        for key, (ev, sub, why) in wanted.items():
+            if key in done:
+                continue
+            if ev.id not in evidence:
+                evidence[ev.id] = add_evidence(self.store, ev)
+            created = stamp()
+            payload = alert_payload(key, sub, ev, why, evidence[ev.id], self.settings.ui_url, created)
+            body = json.dumps(payload, ensure_ascii=False, default=str).encode()
+            row = {"id": key, "kind": "alert", "event": ev.id, "event_kind": ev.kind,
+                   "flag": ev.flag["id"] if ev.flag else None, "subscription": sub.id, "channel": sub.spec.channel,
+                   "destination": sub.spec.destination, "payload": body.decode(), "status": "sending",
+                   "due_at": self._lease_until(), "digest_key": None, "claim": secrets.token_hex(8)}
+            if sub.spec.digest:
+                label, ends = delivery.period(sub.spec.digest, datetime.now(UTC))
+                signer = sub.spec.secret_file or sub.spec.secret_env or ""  # one digest, one signature
+                row.update(status="queued", due_at=stamp(ends), digest_key=delivery.digest_key(
+                    sub.spec.channel, f"{sub.spec.destination}|{signer}", sub.spec.digest, label))
+            rows.append(row)
+            planned.append(Planned(key, row["claim"], sub, payload, body, event_kind=ev.kind))
+        mine = delivery.claim(self.store, rows, self.worker)
+        queued = {r["id"] for r in rows if r["status"] == "queued"}
+        self.counts.queued += len(mine & queued)
+        return [p for p in planned if p.id in mine and p.id not in queued]
+
+    def _match(self, live: list[Active], ev: AlertEvent) -> list[tuple[Active, str]]:
+        if ev.kind == "source_record":
+            live = [s for s in live if s.spec.sources]
+        elif ev.kind in FLAG_KINDS:
+            live = [s for s in live if s.spec.wants_flags and (not s.spec.patterns or ev.pattern in s.spec.patterns)]
+        out = []
+        for sub in live:
+            why = reason(sub, ev)
+            if why:
+                out.append((sub, why))
+        return out
+
+    def _find_watched(self, events: list[AlertEvent], watchers: list[Active]) -> list[AlertEvent]:
+        """Watched names and identifiers found in the entities these events name: each entity found
+        is watched from now on, and is an alert of its own."""
+        named = [ev for ev in events if ev.kind in (*FLAG_KINDS, "source_record")]
+        add_identifiers(self.store, named)
+        found = []
+        for ev in named:
+            for entity in ev.entities:
+                if entity.get("label") not in q.WATCHABLE:
+                    continue
+                for sub in watchers:
+                    if entity["id"] in sub.entity_ids:
+                        continue
+                    for watch in sub.spec.watches:
+                        why = watches.matches(watch, entity)
+                        if not why:
+                            continue
+                        watch_entity(self.store, sub.id, entity["id"], entity.get("name"), watch)
+                        sub.entity_ids.add(entity["id"])
+                        sub.names.setdefault(entity["id"], entity.get("name") or entity["id"])
+                        found.append(entity_found(sub.id, watch.describe(), entity, why, via=ev))
+                        break
+        return found
+
+    def _baseline(self, flags: list[AlertEvent]) -> None:
+        """What a new flag looked like when it was announced: its later changes are measured from here."""
+        rows = [{"id": ev.flag["id"], "state": json.dumps(flag_state(ev.flag), sort_keys=True)}
+                for ev in flags if ev.flag]
+        if rows:
+            self.store.run(q.SET_ALERT_STATE, {"rows": rows})
+
+    # -- one try -----------------------------------------------------------------------------------
+    async def _try(self, p: Planned) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.alerts_concurrency)
+        async with self._slots:
+            outcome = await self._send(p)
+        s = self.settings
+        tries = p.tries + 1
+        attempt = delivery.attempt_entry(stamp(), p.sub.spec.channel, p.sub.spec.destination, outcome.ok,
+                                         outcome.detail, outcome.seconds, tries)
+        due_at, why, wait = None, None, 0.0
+        if outcome.ok:
+            status = "delivered"
+        elif tries >= s.alerts_tries:
+            status, why = "dlq", f"{outcome.detail} (after {tries} tries)"
+        else:
+            status = "retrying"
+            wait = backoff(tries, s.alerts_backoff_seconds, s.alerts_backoff_max_seconds)
+            due_at = stamp(datetime.now(UTC) + timedelta(seconds=wait))
+        await self._db(lambda: delivery.record(self.store, p.id, p.claim, status=status, attempt=attempt,
+                                               due_at=due_at, reason=why), "record alert")
+        if status == "retrying":
+            self._retries.due[p.id] = time.monotonic() + wait
+            self.counts.retrying += 1
+            log.info("alert %s to %s failed (%s); try %d of %d due at %s", p.id, p.sub.spec.destination,
+                     outcome.detail, tries + 1, s.alerts_tries, due_at)
+        else:
+            self._retries.due.pop(p.id, None)
+        if status == "delivered":
+            self.counts.delivered += 1
+        elif status == "dlq":
+            self.counts.dead += 1
+            log.warning("alert %s to %s dead-lettered: %s", p.id, p.sub.spec.destination, why)
+            await self._dead(p, why or "")
+
+    async def _send(self, p: Planned) -> Outcome:
+        spec = p.sub.spec
+        started = time.perf_counter()
+        if spec.channel == "kafka":
+            if self.send_kafka is None:
+                return Outcome(False, "no Kafka producer in this process", 0.0)
+            assert spec.kafka_topic is not None
+            await self.send_kafka(spec.kafka_topic, p.id.encode(), p.body, {
+                H_IDEMPOTENCY: p.id.encode(), "vinculo-subscription": p.sub.id.encode(),
+                "vinculo-event": p.event_kind.encode()})
+            return Outcome(True, "accepted by the broker", time.perf_counter() - started)
+        if spec.channel == "webhook":
+            assert spec.webhook_url is not None
+            try:
+                secret = webhook_secret(spec)
+            except SecretError as exc:
+                return Outcome(False, str(exc), 0.0)
+            if self.webhooks is None:
+                self.webhooks = Webhooks(self.settings.alerts_webhook_timeout_seconds)
+            return await self.webhooks.send(spec.webhook_url, secret, p.body, p.id, p.event_kind, p.sub.id)
+        assert spec.email is not None
+        if p.kind == "digest":
+            message = digest_email(p.payload, self.settings.smtp_from, p.id)
+        else:
+            message = email_message(p.payload, self.settings.smtp_from, spec.email, p.id)
+        return await asyncio.to_thread(self.mailer.send, message)
+
+    async def _dead(self, p: Planned, why: str) -> None:
+        if self.dead_letter is None:
+            return
+        letter = {"topic": None, "stage": "alerts", "reason": why, "source": p.sub.id, "locator": p.id,
+                  "key": p.id, "channel": p.sub.spec.channel, "destination": p.sub.spec.destination,
+                  "event": p.payload.get("event", {}).get("id") if p.kind == "alert" else p.id,
+                  "at": stamp(), "value": p.body.decode("utf-8", "replace")[:4096]}
+        await self.dead_letter(p.id.encode(), json.dumps(letter, ensure_ascii=False).encode())
+
+    # -- on a timer ----------------------------------------------------------------------------------
+    async def tick(self) -> int:
+        """Retries, digests, and what the graph says changed; returns how much was done."""
+        try:
+            done = await self.retry_due()
+            done += await self.send_digests()
+            done += await self.read_graph()
+            return done
+        except Exception:  # a bug must not stop the worker's timer; the next tick tries again
+            log.exception("alerts: tick failed")
+            return 0
+
+    def _subscription(self, sub_id: str) -> Active | None:
+        for sub in self.subs.current():
+            if sub.id == sub_id:
+                return sub
+        return get_subscription(self.store, sub_id)
+
+    async def retry_due(self) -> int:
+        now = stamp()
+        ids = await self._db(lambda: delivery.due(self.store, now), "due alerts")
+        if not ids:
+            return 0
+        token = secrets.token_hex(8)
+        rows = await self._db(lambda: delivery.take(self.store, ids, token, self.worker, now, self._lease_until()),
+                              "take alerts")
+        planned = []
+        for row in rows:
+            sub = await self._db(lambda row=row: self._subscription(row["subscription"]), "subscription")
+            if sub is None or not sub.active or sub.paused:
+                what = "deleted" if sub is None or not sub.active else "paused"
+                attempt = delivery.attempt_entry(stamp(), row["channel"], row["destination"], False,
+                                                 f"subscription {what}", 0.0, int(row["tries"] or 0))
+                await self._db(lambda row=row, attempt=attempt, what=what: delivery.record(
+                    self.store, row["id"], token, status="cancelled", attempt=attempt,
+                    reason=f"subscription {what}"), "cancel alert")
+                self._retries.due.pop(row["id"], None)
+                self.counts.cancelled += 1
+                continue
+            if row["kind"] == "digest":
+                payload = await self._db(lambda row=row, sub=sub: self._digest(row["id"], row["destination"], sub),
+                                         "digest")
+            else:
+                payload = json.loads(row["payload"])
+            body = json.dumps(payload, ensure_ascii=False, default=str).encode() if row["kind"] == "digest" \
+                else row["payload"].encode()
+            planned.append(Planned(row["id"], token, sub, payload, body, kind=row["kind"] or "alert",
+                                   event_kind=row["event_kind"] or "", tries=int(row["tries"] or 0)))
+        await asyncio.gather(*(self._try(p) for p in planned))
+        return len(planned)
+
+    # -- digests -------------------------------------------------------------------------------------
+    def _digest(self, digest_id: str, destination: str, sub: Active) -> dict[str, Any]:
+        items = [json.loads(r["payload"]) for r in self.store.run(q.DIGEST_ITEMS, {"id": digest_id})]
+        first = min((i["created_at"] for i in items), default=stamp())
+        label, _ = delivery.period(sub.spec.digest or "daily", _parse(first))
+        return digest_payload(digest_id, f"{sub.spec.digest or 'daily'} {label}", destination, items)
+
+    async def send_digests(self, now: datetime | None = None) -> int:
+        """Every digest whose period is over (``now`` in the future: every digest waiting)."""
+        at = stamp(now)
+        rows = await self._db(lambda: self.store.run(q.DUE_DIGEST_ITEMS, {"now": at, "limit": 5000}), "digests")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(row["digest_key"], []).append(row)
+        planned = []
+        for key, items in groups.items():
+            ids = sorted(r["id"] for r in items)
+            digest_id = "digest:" + hashlib.sha256(f"{key}|{ids[0]}".encode()).hexdigest()[:24]
+            first = items[0]
+            sub = await self._db(lambda first=first: self._subscription(first["subscription"]), "subscription")
+            if sub is None:
+                continue
+            token = secrets.token_hex(8)
+            params = {"id": digest_id, "subscription": first["subscription"], "channel": first["channel"],
+                      "destination": first["destination"], "digest_key": key, "payload": None,
+                      "lease_until": self._lease_until(), "claim": token, "worker": self.worker, "now": stamp(),
+                      "items": ids}
+            claimed = await self._db(lambda params=params: self.store.run(q.CLAIM_DIGEST, params), "claim digest")
+            if not claimed or not claimed[0]["mine"]:
+                continue
+            payload = await self._db(lambda digest_id=digest_id, first=first, sub=sub: self._digest(
+                digest_id, first["destination"], sub), "digest")
+            body = json.dumps(payload, ensure_ascii=False, default=str).encode()
+            planned.append(Planned(digest_id, token, sub, payload, body, kind="digest", event_kind="digest"))
+        await asyncio.gather(*(self._try(p) for p in planned))
+        return len(planned)
+
+    # -- what the graph says changed -----------------------------------------------------------------
+    def _since(self, cursor: str, subs: list[Active]) -> str:
+        """Read from where this cursor was left, but not from before the subscriptions that need it."""
+        earliest = min(s.created_at for s in subs)
+        at = self.store.run(q.CURSOR, {"id": cursor, "at": earliest})[0]["at"]
+        return stamp(max(_parse(at), _parse(earliest)) - MARGIN)
+
+    async def read_graph(self) -> int:
+        live = [s for s in self.subs.current() if s.active and not s.paused]
+        done = 0
+        changes = [s for s in live if s.spec.changes]
+        if changes:
+            done += await self._flag_changes(changes)
+        records = [s for s in live if s.spec.sources or s.spec.watches]
+        if records:
+            done += await self._new_records(records)
+        return done
+
+    async def _flag_changes(self, subs: list[Active]) -> int:
+        from engine.detection.runner import flag_message
+
+        started = stamp()
+        since = await self._db(lambda: self._since("flags", subs), "flag cursor")
+        rows = await self._db(lambda: self.store.run(q.TOUCHED_FLAGS, {"since": since}), "touched flags")
+        events, states = [], []
+        for row in rows:
+            before_text = row.pop("alert_state", None)
+            flag = flag_message(row)
+            after = flag_state(flag)
+            before = json.loads(before_text) if before_text else None
+            if before == after:
+                continue
+            if before is not None:
+                events.append(flag_changed(flag, before, after))
+            states.append({"id": flag["id"], "state": json.dumps(after, sort_keys=True)})
+        delivered = await self.handle(events)
+        if states:
+            await self._db(lambda: self.store.run(q.SET_ALERT_STATE, {"rows": states}), "flag states")
+        await self._db(lambda: self.store.run(q.MOVE_CURSOR, {"id": "flags", "at": started}), "flag cursor")
+        return delivered + len(events)
+
+    async def _new_records(self, subs: list[Active]) -> int:
+        started = stamp()
+        since = await self._db(lambda: self._since("mentions", subs), "record cursor")
+        skip, count = 0, 0
+        while True:
+            rows = await self._db(lambda skip=skip: self.store.run(
+                q.NEW_MENTIONS, {"since": since, "skip": skip, "limit": PAGE}), "new records")
+            fresh = [r for r in rows if self._seen.get(r["mention"]) != r["at"]]
+            count += await self.handle([source_record(r) for r in fresh])
+            for r in fresh:
+                self._seen[r["mention"]] = r["at"]
+            if len(rows) < PAGE:
+                break
+            skip += PAGE
+        self._seen = {k: v for k, v in self._seen.items() if v >= since}
+        await self._db(lambda: self.store.run(q.MOVE_CURSOR, {"id": "mentions", "at": started}), "record cursor")
+        return count
