@@ -308,6 +308,7 @@ class AlertsService:
     async def tick(self) -> int:
         """Retries, digests, and what the graph says changed; returns how much was done."""
         try:
+            await self._db(self.subs.current, "subscriptions")
             done = await self.retry_due()
             done += await self.send_digests()
             done += await self.read_graph()
@@ -317,10 +318,7 @@ class AlertsService:
             return 0
 
     def _subscription(self, sub_id: str) -> Active | None:
-        for sub in self.subs.current():
-            if sub.id == sub_id:
-                return sub
-        return get_subscription(self.store, sub_id)
+        return self.subs.find(sub_id) or get_subscription(self.store, sub_id)
 
     async def retry_due(self) -> int:
         now = stamp()

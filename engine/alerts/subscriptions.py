@@ -9,8 +9,6 @@ deleted subscription stays, inactive, so that the delivery log still names it.
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 from engine.alerts.model import Subscription, Watch
 from engine.alerts.watches import Found, find_now
 from engine.graph import alerts as q
+from engine.graph import workspace
 from engine.graph.store import GraphStore
 
 
@@ -75,8 +74,9 @@ def _from_row(row: dict[str, Any]) -> Active:
 def subscribe(store: GraphStore, sub: Subscription, owner: str = "", resolve: bool = True) -> Subscribed:
     """Save ``sub`` (again: the same subscription is one node) and find what its watches name now."""
     at = now()
+    names = [f"{i}\t{name}" for i, name in names_of(store, [*sub.entity_ids, *sub.body_ids]).items()]
     rows = store.run(q.SAVE_SUBSCRIPTION, {
-        "id": sub.id, "at": at, "entity_ids": sub.entity_ids, "body_ids": sub.body_ids, "names": [],
+        "id": sub.id, "at": at, "entity_ids": sub.entity_ids, "body_ids": sub.body_ids, "names": names,
         "spec": sub.model_dump_json(exclude_none=True), "owner": owner, "channel": sub.channel})
     found: list[tuple[Watch, Found]] = []
     pending = []
@@ -88,6 +88,14 @@ def subscribe(store: GraphStore, sub: Subscription, owner: str = "", resolve: bo
         if not hits:
             pending.append(watch)
     return Subscribed(sub.id, bool(rows and rows[0]["created"]), found, pending)
+
+
+def names_of(store: GraphStore, ids: list[str]) -> dict[str, str]:
+    """The names of the entities with these ids (those in the graph)."""
+    if not ids:
+        return {}
+    rows = store.read(workspace.nodes_by_ids().text, {"ids": ids})
+    return {r["id"]: r["node"]["name"] for r in rows if r["node"].get("name")}
 
 
 def watch_entity(store: GraphStore, sub_id: str, entity_id: str, name: str | None, watch: Watch | None = None) -> bool:
@@ -126,33 +134,35 @@ def follow_merge(store: GraphStore, absorbed: str, survivor: str) -> list[str]:
 
 
 class SubscriptionIndex:
-    """The worker's copy of the subscriptions, read again every ``ttl`` seconds (a new or paused
-    subscription takes effect within that) or when the worker changed one itself."""
+    """The worker's copy of the subscriptions, read again whenever one was made, paused, deleted or
+    found an entity (one small query tells), so that an event never meets a stale copy."""
 
-    def __init__(self, store: GraphStore, ttl: float = 2.0):
-        self.store, self.ttl = store, ttl
+    def __init__(self, store: GraphStore):
+        self.store = store
         self._subs: list[Active] = []
-        self._read = 0.0
+        self._version: tuple[int, str] | None = None
 
     def current(self) -> list[Active]:
-        if time.monotonic() - self._read > self.ttl:
+        row = self.store.run(q.SUBSCRIPTIONS_VERSION)[0]
+        version = (int(row["n"] or 0), str(row["at"] or ""))
+        if version != self._version:
             self._subs = list_subscriptions(self.store)
-            self._read = time.monotonic()
+            self._version = version
         return self._subs
 
+    def find(self, sub_id: str) -> Active | None:
+        """One subscription as last read (None if not among them: deleted, or made since)."""
+        return next((sub for sub in self._subs if sub.id == sub_id), None)
+
     def invalidate(self) -> None:
-        self._read = 0.0
+        self._version = None
 
     def any(self, wanted: str) -> bool:
-        """Does any live subscription want ``changes``, ``records`` or ``watches``?"""
-        for sub in self.current():
+        """Does any live subscription (as last read) want ``changes``, ``records``, ``watches``, ``bodies``?"""
+        for sub in self._subs:
             if sub.paused:
                 continue
             if (wanted == "changes" and sub.spec.changes) or (wanted == "records" and sub.spec.sources) \
                     or (wanted == "watches" and sub.spec.watches) or (wanted == "bodies" and sub.body_ids):
                 return True
         return False
-
-
-def spec_json(sub: Subscription) -> str:
-    return json.dumps(sub.model_dump(exclude_none=True), ensure_ascii=False)

@@ -39,6 +39,12 @@ WHERE s.active = true AND s.spec IS NOT NULL
 RETURN {_SUBSCRIPTION_ROW}
 ORDER BY id""",
 )
+# what changes when any subscription is made, paused, deleted or finds an entity: read before each batch
+SUBSCRIPTIONS_VERSION = Statement(
+    "alerts.subscriptions_version",
+    """MATCH (s:Subscription)
+RETURN count(s) AS n, max(s.updated_at) AS at""",
+)
 SUBSCRIPTION = Statement(
     "alerts.subscription",
     f"""MATCH (s:Subscription {{id: $id}})
