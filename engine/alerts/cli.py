@@ -102,7 +102,7 @@ def subscribe_command(
                 entity_ids=entity or [], watches=watches, body_ids=bodies, sources=source or [],
                 kafka_topic=kafka_topic, webhook_url=webhook,
                 secret_file=str(secret_file.resolve()) if secret_file else None, secret_env=secret_env,
-                email=email, digest=digest)
+                email=email, digest=digest)  # type: ignore[arg-type]  # pydantic checks the value
         except ValidationError as exc:
             problem = exc.errors()[0]
             err.print(f"[red]invalid subscription:[/red] {problem['msg']}")

@@ -39,6 +39,11 @@ def stamp(at: datetime | None = None) -> str:
     return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def ms(at: datetime | None = None) -> int:
+    """Epoch milliseconds: what ``due`` is kept in."""
+    return int((at or datetime.now(UTC)).timestamp() * 1000)
+
+
 def period(digest: str, at: datetime) -> tuple[str, datetime]:
     """The period ``at`` falls in (``2025-03-14``, ``2025-W11``, in UTC) and when it ends."""
     day = datetime(at.year, at.month, at.day, tzinfo=UTC)
@@ -75,26 +80,26 @@ def attempt_entry(at: str, channel: str, destination: str, ok: bool, detail: str
 
 
 def record(store: GraphStore, delivery_id: str, claim_token: str, *, status: str, attempt: str,
-           due_at: str | None = None, reason: str | None = None) -> bool:
+           due: int | None = None, reason: str | None = None) -> bool:
     """Write one try's outcome (only the claim that made the try may)."""
     at = stamp()
     rows = store.run(q.RECORD_ATTEMPT, {
-        "id": delivery_id, "claim": claim_token, "status": status, "attempt": attempt, "due_at": due_at,
+        "id": delivery_id, "claim": claim_token, "status": status, "attempt": attempt, "due": due,
         "reason": reason, "delivered_at": at if status == "delivered" else None, "at": at})
     return bool(rows)
 
 
-def due(store: GraphStore, now: str, limit: int = 200) -> list[str]:
-    return [r["id"] for r in store.run(q.DUE_DELIVERIES, {"now": now, "limit": limit})]
+def due(store: GraphStore, now_ms: int, limit: int = 200) -> list[str]:
+    return [r["id"] for r in store.run(q.DUE_DELIVERIES, {"now_ms": now_ms, "limit": limit})]
 
 
-def take(store: GraphStore, ids: list[str], claim_token: str, worker: str, now: str,
-         lease_until: str) -> list[dict[str, Any]]:
+def take(store: GraphStore, ids: list[str], claim_token: str, worker: str, now: datetime,
+         lease_until: int) -> list[dict[str, Any]]:
     """Take due deliveries for one more try; each goes to one worker only."""
     if not ids:
         return []
-    return store.run(q.TAKE_DELIVERIES, {"ids": ids, "now": now, "claim": claim_token, "worker": worker,
-                                         "lease_until": lease_until})
+    return store.run(q.TAKE_DELIVERIES, {"ids": ids, "now": stamp(now), "now_ms": ms(now), "claim": claim_token,
+                                         "worker": worker, "lease_until": lease_until})
 
 
 def log(store: GraphStore, subscription: str | None = None, status: str | None = None,

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from engine.alerts import delivery, watches
 from engine.alerts.channels import Mailer, Outcome, Webhooks, backoff
 from engine.alerts.context import add_bodies, add_evidence, add_identifiers
-from engine.alerts.delivery import H_IDEMPOTENCY, delivery_key, stamp
+from engine.alerts.delivery import H_IDEMPOTENCY, delivery_key, ms, stamp
 from engine.alerts.events import FLAG_KINDS, AlertEvent, entity_found, flag_changed, flag_state, source_record
 from engine.alerts.matching import reason
 from engine.alerts.render import alert_payload, digest_email, digest_payload, email_message
@@ -102,12 +102,12 @@ class AlertsService:
         self._transient = TRANSIENT
 
     # -- plumbing ----------------------------------------------------------------------------------
-    async def _db(self, fn: Callable[[], T], what: str) -> T:
+    async def _db(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A store call off the event loop, waited out while the store is away."""
         delay = 0.5
         while True:
             try:
-                return await asyncio.to_thread(fn)
+                return await asyncio.to_thread(fn, *args, **kwargs)
             except self._transient as exc:
                 log.warning("alerts: %s: graph store unreachable (%s); retrying in %.1f s", what, exc, delay)
                 await asyncio.sleep(delay)
@@ -118,8 +118,8 @@ class AlertsService:
         """Alerts this worker will try again soon (a worker waiting to exit keeps going for them)."""
         return self._retries.pending(self.settings.alerts_lease_seconds)
 
-    def _lease_until(self) -> str:
-        return stamp(datetime.now(UTC) + timedelta(seconds=self.settings.alerts_lease_seconds))
+    def _lease_until(self) -> int:
+        return ms(datetime.now(UTC) + timedelta(seconds=self.settings.alerts_lease_seconds))
 
     async def close(self) -> None:
         if self.webhooks is not None:
@@ -131,7 +131,7 @@ class AlertsService:
         if not events:
             return 0
         self.counts.events += len(events)
-        planned = await self._db(lambda: self._plan(list(events)), "match alerts")
+        planned = await self._db("match alerts", self._plan, list(events))
         before = self.counts.delivered
         await asyncio.gather(*(self._try(p) for p in planned))
         return self.counts.delivered - before
@@ -174,17 +174,17 @@ class AlertsService:
             created = stamp()
             payload = alert_payload(key, sub, ev, why, evidence[ev.id], self.settings.ui_url, created)
             body = json.dumps(payload, ensure_ascii=False, default=str).encode()
-            row = {"id": key, "kind": "alert", "event": ev.id, "event_kind": ev.kind,
+            row: dict[str, Any] = {"id": key, "kind": "alert", "event": ev.id, "event_kind": ev.kind,
                    "flag": ev.flag["id"] if ev.flag else None, "subscription": sub.id, "channel": sub.spec.channel,
                    "destination": sub.spec.destination, "payload": body.decode(), "status": "sending",
-                   "due_at": self._lease_until(), "digest_key": None, "claim": secrets.token_hex(8)}
+                   "due": self._lease_until(), "digest_key": None, "claim": secrets.token_hex(8)}
             if sub.spec.digest:
                 label, ends = delivery.period(sub.spec.digest, datetime.now(UTC))
                 signer = sub.spec.secret_file or sub.spec.secret_env or ""  # one digest, one signature
-                row.update(status="queued", due_at=stamp(ends), digest_key=delivery.digest_key(
+                row.update(status="queued", due=ms(ends), digest_key=delivery.digest_key(
                     sub.spec.channel, f"{sub.spec.destination}|{signer}", sub.spec.digest, label))
             rows.append(row)
-            planned.append(Planned(key, row["claim"], sub, payload, body, event_kind=ev.kind))
+            planned.append(Planned(key, str(row["claim"]), sub, payload, body, event_kind=ev.kind))
         mine = delivery.claim(self.store, rows, self.worker)
         queued = {r["id"] for r in rows if r["status"] == "queued"}
         self.counts.queued += len(mine & queued)
@@ -243,7 +243,7 @@ class AlertsService:
         tries = p.tries + 1
         attempt = delivery.attempt_entry(stamp(), p.sub.spec.channel, p.sub.spec.destination, outcome.ok,
                                          outcome.detail, outcome.seconds, tries)
-        due_at, why, wait = None, None, 0.0
+        due, why, wait = None, None, 0.0
         if outcome.ok:
             status = "delivered"
         elif tries >= s.alerts_tries:
@@ -251,14 +251,14 @@ class AlertsService:
         else:
             status = "retrying"
             wait = backoff(tries, s.alerts_backoff_seconds, s.alerts_backoff_max_seconds)
-            due_at = stamp(datetime.now(UTC) + timedelta(seconds=wait))
-        await self._db(lambda: delivery.record(self.store, p.id, p.claim, status=status, attempt=attempt,
-                                               due_at=due_at, reason=why), "record alert")
+            due = ms(datetime.now(UTC) + timedelta(seconds=wait))
+        await self._db("record alert", delivery.record, self.store, p.id, p.claim, status=status, attempt=attempt,
+                       due=due, reason=why)
         if status == "retrying":
             self._retries.due[p.id] = time.monotonic() + wait
             self.counts.retrying += 1
-            log.info("alert %s to %s failed (%s); try %d of %d due at %s", p.id, p.sub.spec.destination,
-                     outcome.detail, tries + 1, s.alerts_tries, due_at)
+            log.info("alert %s to %s failed (%s); try %d of %d in %.1f s", p.id, p.sub.spec.destination,
+                     outcome.detail, tries + 1, s.alerts_tries, wait)
         else:
             self._retries.due.pop(p.id, None)
         if status == "delivered":
@@ -308,7 +308,7 @@ class AlertsService:
     async def tick(self) -> int:
         """Retries, digests, and what the graph says changed; returns how much was done."""
         try:
-            await self._db(self.subs.current, "subscriptions")
+            await self._db("subscriptions", self.subs.current)
             done = await self.retry_due()
             done += await self.send_digests()
             done += await self.read_graph()
@@ -321,29 +321,27 @@ class AlertsService:
         return self.subs.find(sub_id) or get_subscription(self.store, sub_id)
 
     async def retry_due(self) -> int:
-        now = stamp()
-        ids = await self._db(lambda: delivery.due(self.store, now), "due alerts")
+        now = datetime.now(UTC)
+        ids = await self._db("due alerts", delivery.due, self.store, ms(now))
         if not ids:
             return 0
         token = secrets.token_hex(8)
-        rows = await self._db(lambda: delivery.take(self.store, ids, token, self.worker, now, self._lease_until()),
-                              "take alerts")
+        rows = await self._db("take alerts", delivery.take, self.store, ids, token, self.worker, now,
+                              self._lease_until())
         planned = []
         for row in rows:
-            sub = await self._db(lambda row=row: self._subscription(row["subscription"]), "subscription")
+            sub = await self._db("subscription", self._subscription, row["subscription"])
             if sub is None or not sub.active or sub.paused:
                 what = "deleted" if sub is None or not sub.active else "paused"
                 attempt = delivery.attempt_entry(stamp(), row["channel"], row["destination"], False,
                                                  f"subscription {what}", 0.0, int(row["tries"] or 0))
-                await self._db(lambda row=row, attempt=attempt, what=what: delivery.record(
-                    self.store, row["id"], token, status="cancelled", attempt=attempt,
-                    reason=f"subscription {what}"), "cancel alert")
+                await self._db("cancel alert", delivery.record, self.store, row["id"], token, status="cancelled",
+                               attempt=attempt, reason=f"subscription {what}")
                 self._retries.due.pop(row["id"], None)
                 self.counts.cancelled += 1
                 continue
             if row["kind"] == "digest":
-                payload = await self._db(lambda row=row, sub=sub: self._digest(row["id"], row["destination"], sub),
-                                         "digest")
+                payload = await self._db("digest", self._digest, row["id"], row["destination"], sub)
             else:
                 payload = json.loads(row["payload"])
             body = json.dumps(payload, ensure_ascii=False, default=str).encode() if row["kind"] == "digest" \
@@ -362,8 +360,8 @@ class AlertsService:
 
     async def send_digests(self, now: datetime | None = None) -> int:
         """Every digest whose period is over (``now`` in the future: every digest waiting)."""
-        at = stamp(now)
-        rows = await self._db(lambda: self.store.run(q.DUE_DIGEST_ITEMS, {"now": at, "limit": 5000}), "digests")
+        at = ms(now)
+        rows = await self._db("digests", self.store.run, q.DUE_DIGEST_ITEMS, {"now_ms": at, "limit": 5000})
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             groups.setdefault(row["digest_key"], []).append(row)
@@ -372,7 +370,7 @@ class AlertsService:
             ids = sorted(r["id"] for r in items)
             digest_id = "digest:" + hashlib.sha256(f"{key}|{ids[0]}".encode()).hexdigest()[:24]
             first = items[0]
-            sub = await self._db(lambda first=first: self._subscription(first["subscription"]), "subscription")
+            sub = await self._db("subscription", self._subscription, first["subscription"])
             if sub is None:
                 continue
             token = secrets.token_hex(8)
@@ -380,11 +378,10 @@ class AlertsService:
                       "destination": first["destination"], "digest_key": key, "payload": None,
                       "lease_until": self._lease_until(), "claim": token, "worker": self.worker, "now": stamp(),
                       "items": ids}
-            claimed = await self._db(lambda params=params: self.store.run(q.CLAIM_DIGEST, params), "claim digest")
+            claimed = await self._db("claim digest", self.store.run, q.CLAIM_DIGEST, params)
             if not claimed or not claimed[0]["mine"]:
                 continue
-            payload = await self._db(lambda digest_id=digest_id, first=first, sub=sub: self._digest(
-                digest_id, first["destination"], sub), "digest")
+            payload = await self._db("digest", self._digest, digest_id, first["destination"], sub)
             body = json.dumps(payload, ensure_ascii=False, default=str).encode()
             planned.append(Planned(digest_id, token, sub, payload, body, kind="digest", event_kind="digest"))
         await asyncio.gather(*(self._try(p) for p in planned))
@@ -412,8 +409,8 @@ class AlertsService:
         from engine.detection.runner import flag_message
 
         started = stamp()
-        since = await self._db(lambda: self._since("flags", subs), "flag cursor")
-        rows = await self._db(lambda: self.store.run(q.TOUCHED_FLAGS, {"since": since}), "touched flags")
+        since = await self._db("flag cursor", self._since, "flags", subs)
+        rows = await self._db("touched flags", self.store.run, q.TOUCHED_FLAGS, {"since": since})
         events, states = [], []
         for row in rows:
             before_text = row.pop("alert_state", None)
@@ -427,17 +424,17 @@ class AlertsService:
             states.append({"id": flag["id"], "state": json.dumps(after, sort_keys=True)})
         delivered = await self.handle(events)
         if states:
-            await self._db(lambda: self.store.run(q.SET_ALERT_STATE, {"rows": states}), "flag states")
-        await self._db(lambda: self.store.run(q.MOVE_CURSOR, {"id": "flags", "at": started}), "flag cursor")
+            await self._db("flag states", self.store.run, q.SET_ALERT_STATE, {"rows": states})
+        await self._db("flag cursor", self.store.run, q.MOVE_CURSOR, {"id": "flags", "at": started})
         return delivered + len(events)
 
     async def _new_records(self, subs: list[Active]) -> int:
         started = stamp()
-        since = await self._db(lambda: self._since("mentions", subs), "record cursor")
+        since = await self._db("record cursor", self._since, "mentions", subs)
         skip, count = 0, 0
         while True:
-            rows = await self._db(lambda skip=skip: self.store.run(
-                q.NEW_MENTIONS, {"since": since, "skip": skip, "limit": PAGE}), "new records")
+            rows = await self._db("new records", self.store.run, q.NEW_MENTIONS,
+                                  {"since": since, "skip": skip, "limit": PAGE})
             fresh = [r for r in rows if self._seen.get(r["mention"]) != r["at"]]
             count += await self.handle([source_record(r) for r in fresh])
             for r in fresh:
@@ -446,5 +443,5 @@ class AlertsService:
                 break
             skip += PAGE
         self._seen = {k: v for k, v in self._seen.items() if v >= since}
-        await self._db(lambda: self.store.run(q.MOVE_CURSOR, {"id": "mentions", "at": started}), "record cursor")
+        await self._db("record cursor", self.store.run, q.MOVE_CURSOR, {"id": "mentions", "at": started})
         return count

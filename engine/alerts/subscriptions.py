@@ -59,7 +59,7 @@ class Subscribed:
 
 
 def _from_row(row: dict[str, Any]) -> Active:
-    names = {}
+    names: dict[str, str] = {}
     for entry in row.get("names") or []:
         entity_id, _, name = str(entry).partition("\t")
         names.setdefault(entity_id, name)

@@ -15,7 +15,7 @@ from engine.graph.cypher import Statement
 from engine.graph.schema import schema
 
 # properties the alerts read by, indexed by both adapters (with each label's unique ``id``)
-INDEXES = (("Delivery", "due_at"), ("Delivery", "subscription"), ("Delivery", "digest"), ("Delivery", "updated_at"))
+INDEXES = (("Delivery", "due"), ("Delivery", "subscription"), ("Delivery", "digest"), ("Delivery", "updated_at"))
 # entities an alert can watch, or name in its evidence
 WATCHABLE = ("Person", "Company", "PublicBody")
 
@@ -104,31 +104,33 @@ CLAIM_DELIVERIES = Statement(
 MERGE (d:Delivery {id: row.id})
 ON CREATE SET d.kind = row.kind, d.event = row.event, d.event_kind = row.event_kind, d.flag = row.flag,
               d.subscription = row.subscription, d.channel = row.channel, d.destination = row.destination,
-              d.payload = row.payload, d.status = row.status, d.due_at = row.due_at, d.digest_key = row.digest_key,
+              d.payload = row.payload, d.status = row.status, d.due = row.due, d.digest_key = row.digest_key,
               d.claim = row.claim, d.claimed_by = $worker, d.tries = 0, d.attempts = [], d.created_at = $at,
               d.updated_at = $at
 RETURN row.id AS id, d.claim = row.claim AS mine, d.status AS status""",
     ("rows", "worker", "at"),
 )
+# ``due`` is in epoch milliseconds: FalkorDB 4.16's range index answers ``<=`` wrongly on strings such as
+# ISO dates (it returns every row); numbers it compares right.
 # the outcome of one try, written only by the claim that made it
 RECORD_ATTEMPT = Statement(
     "alerts.record_attempt",
     """MATCH (d:Delivery {id: $id})
 WHERE d.claim = $claim
-SET d.status = $status, d.tries = d.tries + 1, d.attempts = d.attempts + [$attempt], d.due_at = $due_at,
+SET d.status = $status, d.tries = d.tries + 1, d.attempts = d.attempts + [$attempt], d.due = $due,
     d.reason = $reason, d.delivered_at = $delivered_at, d.updated_at = $at, d.claim = null
 RETURN d.id AS id""",
-    ("id", "claim", "status", "attempt", "due_at", "reason", "delivered_at", "at"),
+    ("id", "claim", "status", "attempt", "due", "reason", "delivered_at", "at"),
 )
 # alerts whose retry is due, and tries whose worker went away before saying how it went (lease over)
 DUE_DELIVERIES = Statement(
     "alerts.due_deliveries",
     """MATCH (d:Delivery)
-WHERE d.due_at <= $now AND d.status IN ['sending', 'retrying']
+WHERE d.due <= $now_ms AND d.status IN ['sending', 'retrying']
 RETURN d.id AS id
-ORDER BY d.due_at
+ORDER BY d.due
 LIMIT $limit""",
-    ("now", "limit"),
+    ("now_ms", "limit"),
 )
 TAKE_DELIVERIES = Statement(
     "alerts.take_deliveries",
@@ -136,12 +138,12 @@ TAKE_DELIVERIES = Statement(
 MATCH (d:Delivery {id: delivery_id})
 SET d.taken_at = $now
 WITH d
-WHERE d.due_at <= $now AND d.status IN ['sending', 'retrying']
-SET d.status = 'sending', d.claim = $claim, d.claimed_by = $worker, d.due_at = $lease_until
+WHERE d.due <= $now_ms AND d.status IN ['sending', 'retrying']
+SET d.status = 'sending', d.claim = $claim, d.claimed_by = $worker, d.due = $lease_until
 RETURN d.id AS id, d.kind AS kind, d.event AS event, d.event_kind AS event_kind, d.flag AS flag,
        d.subscription AS subscription, d.channel AS channel, d.destination AS destination, d.payload AS payload,
        d.tries AS tries, d.digest_key AS digest_key""",
-    ("ids", "now", "claim", "worker", "lease_until"),
+    ("ids", "now", "now_ms", "claim", "worker", "lease_until"),
 )
 DELIVERIES_BY_ID = Statement(
     "alerts.deliveries_by_id",
@@ -154,12 +156,12 @@ RETURN d.id AS id, d.status AS status, d.flag AS flag, d.subscription AS subscri
 DUE_DIGEST_ITEMS = Statement(
     "alerts.due_digest_items",
     """MATCH (d:Delivery)
-WHERE d.due_at <= $now AND d.status = 'queued'
+WHERE d.due <= $now_ms AND d.status = 'queued'
 RETURN d.id AS id, d.digest_key AS digest_key, d.subscription AS subscription, d.channel AS channel,
        d.destination AS destination
 ORDER BY d.digest_key, d.id
 LIMIT $limit""",
-    ("now", "limit"),
+    ("now_ms", "limit"),
 )
 # one digest: created by whoever comes first, taking the items no other digest has
 CLAIM_DIGEST = Statement(
@@ -167,7 +169,7 @@ CLAIM_DIGEST = Statement(
     """MERGE (g:Delivery {id: $id})
 ON CREATE SET g.kind = 'digest', g.event = $id, g.event_kind = 'digest', g.subscription = $subscription,
               g.channel = $channel, g.destination = $destination, g.digest_key = $digest_key,
-              g.payload = $payload, g.status = 'sending', g.due_at = $lease_until, g.claim = $claim,
+              g.payload = $payload, g.status = 'sending', g.due = $lease_until, g.claim = $claim,
               g.claimed_by = $worker, g.tries = 0, g.attempts = [], g.created_at = $now, g.updated_at = $now
 WITH g, g.claim = $claim AS mine
 UNWIND $items AS item_id
@@ -175,7 +177,7 @@ MATCH (d:Delivery {id: item_id})
 SET d.taken_at = $now
 WITH g, mine, d
 WHERE mine AND d.status = 'queued'
-SET d.status = 'digested', d.digest = g.id, d.due_at = null, d.updated_at = $now
+SET d.status = 'digested', d.digest = g.id, d.due = null, d.updated_at = $now
 RETURN g.id AS id, mine, count(d) AS items""",
     ("id", "subscription", "channel", "destination", "digest_key", "payload", "lease_until", "claim", "worker",
      "now", "items"),

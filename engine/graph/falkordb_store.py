@@ -83,8 +83,8 @@ class FalkorDBStore:
         self._ignore_exists("CREATE INDEX FOR (n:Mention) ON (n.written_at)")
         self._ignore_exists("CREATE INDEX FOR (n:Judgment) ON (n.at)")
         self._ignore_exists("CREATE INDEX FOR (n:Redirect) ON (n.at)")
-        for label, prop in alerts.INDEXES:
-            self._ignore_exists(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+        for indexed, prop in alerts.INDEXES:
+            self._ignore_exists(f"CREATE INDEX FOR (n:{indexed}) ON (n.{prop})")
         self._workspace_indexes()
 
     def _workspace_indexes(self) -> None:

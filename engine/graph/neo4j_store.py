@@ -112,9 +112,9 @@ def schema_statements() -> list[Statement]:
                          "CREATE INDEX mention_written_at IF NOT EXISTS FOR (n:Mention) ON (n.written_at)"))
     out.append(Statement("index[Judgment.at]", "CREATE INDEX judgment_at IF NOT EXISTS FOR (n:Judgment) ON (n.at)"))
     out.append(Statement("index[Redirect.at]", "CREATE INDEX redirect_at IF NOT EXISTS FOR (n:Redirect) ON (n.at)"))
-    for label, prop in alerts.INDEXES:
-        out.append(Statement(f"index[{label}.{prop}]", f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS "
-                                                        f"FOR (n:{label}) ON (n.{prop})"))
+    for indexed, prop in alerts.INDEXES:
+        out.append(Statement(f"index[{indexed}.{prop}]", f"CREATE INDEX {indexed.lower()}_{prop} IF NOT EXISTS "
+                                                          f"FOR (n:{indexed}) ON (n.{prop})"))
     return out + workspace_schema_statements()
 
 
