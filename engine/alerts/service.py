@@ -19,8 +19,10 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from engine.alerts import delivery, watches
@@ -100,6 +102,8 @@ class AlertsService:
         self._slots: asyncio.Semaphore | None = None
         self._seen: dict[str, str] = {}  # mention id → written_at already read
         self._transient = TRANSIENT
+        # its own threads: a record right after a send never queues behind the worker's other store calls
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="alerts")
 
     # -- plumbing ----------------------------------------------------------------------------------
     async def _db(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -107,7 +111,7 @@ class AlertsService:
         delay = 0.5
         while True:
             try:
-                return await asyncio.to_thread(fn, *args, **kwargs)
+                return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args, **kwargs))
             except self._transient as exc:
                 log.warning("alerts: %s: graph store unreachable (%s); retrying in %.1f s", what, exc, delay)
                 await asyncio.sleep(delay)
@@ -124,6 +128,7 @@ class AlertsService:
     async def close(self) -> None:
         if self.webhooks is not None:
             await self.webhooks.close()
+        self._pool.shutdown(wait=False)
 
     # -- events in -----------------------------------------------------------------------------------
     async def handle(self, events: list[AlertEvent]) -> int:

@@ -100,14 +100,14 @@ def companies(store: GraphStore, names: dict[str, str]) -> None:
 
 
 def write_flags(store: GraphStore, specs: list[dict[str, Any]]) -> list[str]:
-    """Flags as detection writes them: ``{"pattern", "key", "severity", "entities": {id: role}}``."""
+    """Flags as detection writes them: ``{"pattern", "key", "severity", "entities": {id: role}, "evidence"}``."""
     findings = []
     for spec in specs:
         refs = [EntityRef("Company", entity_id, role) for entity_id, role in spec["entities"].items()]
         findings.append(Finding(spec["pattern"], tuple(spec["key"]), f"{spec['pattern']} test",
                                 spec.get("severity", "high"), spec.get("score", 0.9),
                                 spec.get("sentence", f"Test finding {spec['key']}"), refs,
-                                {"path": list(spec["entities"]), "note": "synthetic"}))
+                                spec.get("evidence") or {"path": list(spec["entities"]), "note": "synthetic"}))
     store.write(flag_batch(findings, now()))
     return [f.flag_id for f in findings]
 
