@@ -80,8 +80,7 @@ def _pause(request: Request, sub_id: str, who: Principal, paused: bool) -> dict[
     ws = workspace(request)
     if not pause(ws.store, sub_id, paused):
         raise ApiError(404, f"no subscription with id {sub_id!r}")
-    audit.record(ws.store, who, "pause_subscription" if paused else "resume_subscription", sub_id, None,
-                 client(request))
+    audit.record(ws.store, who, "subscribe", sub_id, {"paused": paused}, client(request))  # a change of it
     return {"id": sub_id, "paused": paused}
 
 
