@@ -4,7 +4,8 @@ Each benchmark starts its own fresh embedded servers and writes its figures as J
 ``--out``: ``ingest.json`` (publish and stream-ingest throughput of the real SAT 69-B list
 and OCDS samples), ``er.json`` (entity resolution, :mod:`bench.er`) and ``detection.json``
 (planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`) and
-``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`).
+``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`) and ``alerts.json``
+(publish → alert delivered latency with 1,000 subscriptions, webhook and Kafka, :mod:`bench.alerts`).
 ``--only`` runs one of them.
 """
 
@@ -17,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("ingest", "er", "detection", "api")
+BENCHMARKS = ("ingest", "er", "detection", "api", "alerts")
 
 
 def bench_ingest(data: Path) -> dict[str, object]:
@@ -93,6 +94,10 @@ def main() -> None:
             from bench import api
 
             api.main(args.out)
+        elif name == "alerts":
+            from bench import alerts
+
+            alerts.main(args.out)
         else:
             from bench import detection
 

@@ -10,6 +10,8 @@ supplier of a body they watch, or — with no scope — anything. Paused subscri
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from engine.alerts.events import FLAG_KINDS, AlertEvent
 from engine.alerts.subscriptions import Active
 from engine.detection.base import severity_rank
@@ -73,6 +75,50 @@ def reason(sub: Active, event: AlertEvent) -> str | None:
                     f"{', '.join(sub.name_of(b) for b in sorted(event.bodies & sub.body_ids))}, which you watch"
         return f"{scope}; you follow new {event.source} records" if scope else None
     return None
+
+
+class Candidates:
+    """The subscriptions an event could reach, looked up by what the event names — its entities,
+    its public bodies, its pattern, its source — rather than by asking every subscription."""
+
+    def __init__(self, subs: list[Active]):
+        self.by_id = {s.id: s for s in subs}
+        self.by_entity: dict[str, list[Active]] = defaultdict(list)
+        self.by_body: dict[str, list[Active]] = defaultdict(list)
+        self.flags_by_pattern: dict[str, list[Active]] = defaultdict(list)  # unscoped; "" for every pattern
+        self.records_by_source: dict[str, list[Active]] = defaultdict(list)  # unscoped
+        for sub in subs:
+            for entity_id in sub.entity_ids:
+                self.by_entity[entity_id].append(sub)
+            for body_id in sub.body_ids:
+                self.by_body[body_id].append(sub)
+            if sub.spec.scoped:
+                continue
+            if sub.spec.wants_flags:
+                for code in sub.spec.patterns or [""]:
+                    self.flags_by_pattern[code].append(sub)
+            for source in sub.spec.sources:
+                self.records_by_source[source].append(sub)
+
+    def watch(self, sub: Active, entity_id: str) -> None:
+        """``sub`` watches one more entity (a watch found it)."""
+        if sub not in self.by_entity[entity_id]:
+            self.by_entity[entity_id].append(sub)
+
+    def of(self, event: AlertEvent) -> list[Active]:
+        if event.only_subscription is not None:
+            return [self.by_id[event.only_subscription]] if event.only_subscription in self.by_id else []
+        found: dict[str, Active] = {}
+        for entity_id in event.entity_ids:
+            found.update((s.id, s) for s in self.by_entity.get(entity_id, ()))
+        for body_id in event.bodies | event.entity_ids:
+            found.update((s.id, s) for s in self.by_body.get(body_id, ()))
+        if event.kind in FLAG_KINDS:
+            for code in ("", event.pattern or ""):
+                found.update((s.id, s) for s in self.flags_by_pattern.get(code, ()))
+        if event.kind == "source_record":
+            found.update((s.id, s) for s in self.records_by_source.get(event.source or "", ()))
+        return [found[k] for k in sorted(found)]
 
 
 def match(subs: list[Active], event: AlertEvent) -> list[tuple[Active, str]]:

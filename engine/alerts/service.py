@@ -30,7 +30,7 @@ from engine.alerts.channels import Mailer, Outcome, Webhooks, backoff
 from engine.alerts.context import add_bodies, add_evidence, add_identifiers
 from engine.alerts.delivery import H_IDEMPOTENCY, delivery_key, ms, stamp
 from engine.alerts.events import FLAG_KINDS, AlertEvent, entity_found, flag_changed, flag_state, source_record
-from engine.alerts.matching import reason
+from engine.alerts.matching import Candidates, match
 from engine.alerts.render import alert_payload, digest_email, digest_payload, email_message
 from engine.alerts.secret import SecretError, webhook_secret
 from engine.alerts.subscriptions import Active, SubscriptionIndex, follow_merge, get_subscription, watch_entity
@@ -101,6 +101,7 @@ class AlertsService:
         self._retries = _Retries()
         self._slots: asyncio.Semaphore | None = None
         self._seen: dict[str, str] = {}  # mention id → written_at already read
+        self._lookup: tuple[list[Active], Candidates] | None = None
         self._transient = TRANSIENT
         # its own threads: a record right after a send never queues behind the worker's other store calls
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="alerts")
@@ -142,11 +143,13 @@ class AlertsService:
         return self.counts.delivered - before
 
     def _plan(self, events: list[AlertEvent]) -> list[Planned]:
-        live = [s for s in self.subs.current() if s.active and not s.paused]
+        subs = self.subs.current()
+        live = [s for s in subs if s.active and not s.paused]
+        candidates = self._candidates(subs)
         merged: dict[str, list[tuple[Active, str]]] = {}
         for ev in events:
             if ev.kind == "entities_merged":  # matched as the subscriptions were, then they follow the survivor
-                merged[ev.id] = self._match(live, ev)
+                merged[ev.id] = match(candidates.of(ev), ev)
                 absorbed, survivor = ev.details["absorbed"], ev.details["survivor"]
                 if follow_merge(self.store, absorbed, survivor):
                     self.subs.invalidate()
@@ -155,14 +158,15 @@ class AlertsService:
                         if absorbed in ids:
                             ids.discard(absorbed)
                             ids.add(survivor)
+                            candidates.watch(sub, survivor)
         watchers = [s for s in live if s.spec.watches]
         if watchers:
-            events += self._find_watched(events, watchers)
+            events += self._find_watched(events, watchers, candidates)
         if any(s.body_ids for s in live):
             add_bodies(self.store, [ev for ev in events if ev.entities])
         wanted: dict[str, tuple[AlertEvent, Active, str]] = {}
         for ev in events:
-            for sub, why in merged[ev.id] if ev.id in merged else self._match(live, ev):
+            for sub, why in merged[ev.id] if ev.id in merged else match(candidates.of(ev), ev):
                 wanted.setdefault(delivery_key(ev.id, sub.id), (ev, sub, why))
         if self.subs.any("changes"):
             self._baseline([ev for ev in events if ev.kind == "flag_new"])
@@ -195,19 +199,14 @@ class AlertsService:
         self.counts.queued += len(mine & queued)
         return [p for p in planned if p.id in mine and p.id not in queued]
 
-    def _match(self, live: list[Active], ev: AlertEvent) -> list[tuple[Active, str]]:
-        if ev.kind == "source_record":
-            live = [s for s in live if s.spec.sources]
-        elif ev.kind in FLAG_KINDS:
-            live = [s for s in live if s.spec.wants_flags and (not s.spec.patterns or ev.pattern in s.spec.patterns)]
-        out = []
-        for sub in live:
-            why = reason(sub, ev)
-            if why:
-                out.append((sub, why))
-        return out
+    def _candidates(self, subs: list[Active]) -> Candidates:
+        """The lookup of subscriptions, built again when they were read again."""
+        if self._lookup is None or self._lookup[0] is not subs:
+            self._lookup = (subs, Candidates([s for s in subs if s.active and not s.paused]))
+        return self._lookup[1]
 
-    def _find_watched(self, events: list[AlertEvent], watchers: list[Active]) -> list[AlertEvent]:
+    def _find_watched(self, events: list[AlertEvent], watchers: list[Active],
+                      candidates: Candidates) -> list[AlertEvent]:
         """Watched names and identifiers found in the entities these events name: each entity found
         is watched from now on, and is an alert of its own."""
         named = [ev for ev in events if ev.kind in (*FLAG_KINDS, "source_record")]
@@ -226,6 +225,7 @@ class AlertsService:
                             continue
                         watch_entity(self.store, sub.id, entity["id"], entity.get("name"), watch)
                         sub.entity_ids.add(entity["id"])
+                        candidates.watch(sub, entity["id"])
                         sub.names.setdefault(entity["id"], entity.get("name") or entity["id"])
                         found.append(entity_found(sub.id, watch.describe(), entity, why, via=ev))
                         break

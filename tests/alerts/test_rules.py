@@ -179,3 +179,38 @@ def test_an_alert_says_why_and_shows_its_evidence_and_escapes_what_sources_wrote
 ])
 def test_a_watch_names_an_entity_as_the_resolver_reads_it(watch, entity, found):
     assert bool(watches.matches(watch, entity)) is found
+
+
+def test_the_lookup_finds_what_asking_every_subscription_finds():
+    """The candidates' lookup against the reference: ``reason`` asked of every subscription."""
+    from engine.alerts.matching import Candidates, match
+
+    rng = random.Random(11)
+    entities, bodies, patterns, sources = ["A", "B", "C", "D"], ["b1", "b2"], ["P001", "P002", "P005"], ["sat69b",
+                                                                                                        "pdn-s3"]
+    subs = []
+    for n in range(300):
+        spec = Subscription(
+            patterns=rng.sample(patterns, rng.randint(0, 2)), min_severity=rng.choice(["low", "high", "critical"]),
+            changes=rng.random() < 0.5, entity_ids=rng.sample(entities, rng.choice([0, 0, 1, 2])),
+            body_ids=rng.sample(bodies, rng.choice([0, 0, 1])), sources=rng.sample(sources, rng.choice([0, 0, 1])),
+            kafka_topic=f"t{n}")
+        subs.append(_active(spec, paused=rng.random() < 0.1))
+    lookup = Candidates([s for s in subs if not s.paused])
+    for _ in range(300):
+        chosen = {e: "Company" for e in rng.sample(entities, rng.randint(0, 2))}
+        kind = rng.choice(["new", "changed", "record", "merge"])
+        if kind == "record":
+            ev = events.source_record({"mention": "m", "source": rng.choice(sources), "record_id": "r",
+                                       "entity": rng.choice(entities), "label": "Company"})
+        elif kind == "merge":
+            a, b = rng.sample(entities, 2)
+            ev = events.graph_change({"type": "entities_merged", "entity_id": a, "merged_entity_id": b,
+                                      "label": "Company"})  # type: ignore[assignment]
+        else:
+            flag = _flag(rng.choice(patterns), rng.choice(["low", "medium", "high", "critical"]), chosen)
+            ev = events.flag_new(flag) if kind == "new" else events.flag_changed(flag, {"status": "new"},
+                                                                                 {"status": "confirmed"})
+        ev.bodies = set(rng.sample(bodies, rng.randint(0, 1)))
+        expected = sorted((s.id, why) for s, why in match(subs, ev))
+        assert sorted((s.id, why) for s, why in match(lookup.of(ev), ev)) == expected
