@@ -78,8 +78,15 @@ class Arrivals:
             return len(self.at[channel])
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the standard library's 5 makes a burst of connections wait for SYN retries (1 s)
+    daemon_threads = True
+
+
 def _receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as web servers do
+
         def do_POST(self) -> None:  # noqa: N802 - the standard library's name
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             arrivals.arrived("webhook", json.loads(body)["flag"]["id"])
@@ -89,8 +96,7 @@ def _receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

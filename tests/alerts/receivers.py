@@ -38,6 +38,11 @@ class Hit:
         return self.headers.get("x-vinculo-delivery", "")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the standard library's 5 makes a burst of connections wait for SYN retries (1 s)
+    daemon_threads = True
+
+
 @dataclass
 class WebhookReceiver:
     """Answers each path as told: ``fail_first[path] = n`` fails the first n tries of every delivery
@@ -53,6 +58,8 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as web servers do
+
             def do_POST(self) -> None:  # noqa: N802 - the standard library's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -67,8 +74,7 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
