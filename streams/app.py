@@ -223,7 +223,13 @@ def build_app(
         await send(dlq, key, value)
         activity.dead += 1
 
-    alerts = AlertsService(store, send_kafka=send_alert, dead_letter=dead_alert)
+    def alert_tries(delta: int) -> None:
+        """Tries under way count as work: a worker waits for them before it stops or calls itself idle."""
+        activity.busy += delta
+        activity.alerts = alerts.counts.delivered
+        activity.touch()
+
+    alerts = AlertsService(store, send_kafka=send_alert, dead_letter=dead_alert, on_busy=alert_tries)
     settling: set[asyncio.Task[None]] = set()
 
     async def settle(stream: Any, events: list[Any]) -> None:
@@ -253,7 +259,7 @@ def build_app(
                         if found is not None:
                             decoded.append(found)
                     try:
-                        activity.alerts += await alerts.handle(decoded)
+                        await alerts.handle(decoded)
                     except Exception as exc:  # not the store being away (waited out): a fault of these events
                         log.exception("alerts: a batch of %s failed", name)
                         await dead_letter([DeadLetter(_incoming(e), "alerts", f"{type(exc).__name__}: {exc}")

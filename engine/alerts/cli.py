@@ -228,6 +228,7 @@ def digest_command(
         async def run() -> int:
             try:
                 sent = await service.send_digests(when)
+                await service.drain()
                 while service.pending:  # a failed try is retried here too, as the worker would
                     await asyncio.sleep(1.0)
                     await service.retry_due()

@@ -87,7 +87,8 @@ def _parse(at: str) -> datetime:
 
 class AlertsService:
     def __init__(self, store: GraphStore, settings: Settings | None = None, send_kafka: KafkaSend | None = None,
-                 dead_letter: DeadLetterSend | None = None, worker: str | None = None):
+                 dead_letter: DeadLetterSend | None = None, worker: str | None = None,
+                 on_busy: Callable[[int], None] | None = None):
         from engine.pipeline.stages import TRANSIENT
 
         self.store = store
@@ -102,6 +103,8 @@ class AlertsService:
         self._slots: asyncio.Semaphore | None = None
         self._seen: dict[str, str] = {}  # mention id → written_at already read
         self._lookup: tuple[list[Active], Candidates] | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
+        self.on_busy = on_busy  # told +1 / -1 as tries start and end (a worker stopping waits for them)
         self._transient = TRANSIENT
         # its own threads: a record right after a send never queues behind the worker's other store calls
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="alerts")
@@ -120,8 +123,9 @@ class AlertsService:
 
     @property
     def pending(self) -> int:
-        """Alerts this worker will try again soon (a worker waiting to exit keeps going for them)."""
-        return self._retries.pending(self.settings.alerts_lease_seconds)
+        """Tries under way, and alerts this worker will try again soon (a worker waiting to be idle
+        keeps going for them)."""
+        return len(self._tasks) + self._retries.pending(self.settings.alerts_lease_seconds)
 
     def _lease_until(self) -> int:
         return ms(datetime.now(UTC) + timedelta(seconds=self.settings.alerts_lease_seconds))
@@ -133,14 +137,38 @@ class AlertsService:
 
     # -- events in -----------------------------------------------------------------------------------
     async def handle(self, events: list[AlertEvent]) -> int:
-        """Deliver what ``events`` owe; returns how many alerts were accepted on their first try."""
+        """Put the alerts ``events`` owe in the outbox and start their first tries; returns how many.
+
+        Once this returns, every alert is in the outbox (durable when the store is synced): the
+        events can be acknowledged. The tries go on in the background, so that a slow or silent
+        receiver holds up nobody else's alerts; one cut short by a stop or a crash is taken over
+        when its lease ends."""
         if not events:
             return 0
         self.counts.events += len(events)
         planned = await self._db("match alerts", self._plan, list(events))
-        before = self.counts.delivered
-        await asyncio.gather(*(self._try(p) for p in planned))
-        return self.counts.delivered - before
+        self._start(planned)
+        return len(planned)
+
+    def _start(self, planned: list[Planned]) -> None:
+        for p in planned:
+            task = asyncio.ensure_future(self._try(p))
+            self._tasks.add(task)
+            if self.on_busy is not None:
+                self.on_busy(1)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if self.on_busy is not None:
+            self.on_busy(-1)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("alerts: a try failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for every try under way."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _plan(self, events: list[AlertEvent]) -> list[Planned]:
         subs = self.subs.current()
@@ -353,7 +381,7 @@ class AlertsService:
                 else row["payload"].encode()
             planned.append(Planned(row["id"], token, sub, payload, body, kind=row["kind"] or "alert",
                                    event_kind=row["event_kind"] or "", tries=int(row["tries"] or 0)))
-        await asyncio.gather(*(self._try(p) for p in planned))
+        self._start(planned)
         return len(planned)
 
     # -- digests -------------------------------------------------------------------------------------
@@ -389,7 +417,7 @@ class AlertsService:
             payload = await self._db("digest", self._digest, digest_id, first["destination"], sub)
             body = json.dumps(payload, ensure_ascii=False, default=str).encode()
             planned.append(Planned(digest_id, token, sub, payload, body, kind="digest", event_kind="digest"))
-        await asyncio.gather(*(self._try(p) for p in planned))
+        self._start(planned)
         return len(planned)
 
     # -- what the graph says changed -----------------------------------------------------------------
