@@ -97,6 +97,10 @@ def test_merges_records_and_found_watches_reach_their_own():
     assert reason(both, merge) == "you watch both Alfa and Sigma"
     assert reason(one, merge) == "you watch A"
     assert reason(_active(Subscription(kafka_topic="t")), merge) is None
+    split = events.graph_change({"type": "entity_split", "entity_id": "A", "new_entity_id": "N",
+                                 "mention_ids": ["m1"], "label": "Company", "reason": "a reviewer: not the same"})
+    assert split is not None and split.details["mentions"] == ["m1"] and "N now" in split.summary
+    assert reason(one, split) == "you watch A" and reason(_active(Subscription(kafka_topic="t")), split) is None
     record = events.source_record({"mention": "m1", "source": "pdn-s3", "record_id": "r1", "entity": "A",
                                    "label": "Company", "entity_name": "Alfa"})
     assert "you follow new pdn-s3 records" in (reason(_active(Subscription(
