@@ -39,10 +39,10 @@ $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
 demo: $(STAMP) $(UI_VENDOR)
-	$(BIN)/python -m engine.demo --data $(SHARED)/data
+	$(BIN)/python -m devtools.demo --data $(SHARED)/data
 
 test: $(STAMP) $(LINTER) $(UI_VENDOR) $(CHROMIUM)
-	$(BIN)/ruff check engine streams tests
+	$(BIN)/ruff check engine streams tests devtools bench
 	$(BIN)/python -m pytest -q
 
 BENCH_STAMP := $(VENV)/.installed-bench
@@ -55,7 +55,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench --data $(SHARED)/data --out bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine streams tests
+	$(BIN)/ruff check engine streams tests devtools bench
 	$(BIN)/mypy
 
 up: $(STAMP)

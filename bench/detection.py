@@ -80,11 +80,11 @@ def _graph_rss_mb(services: Any) -> float | None:
 # --- 1. planted truth ---------------------------------------------------------------------------
 
 def planted_truth(data_dir: Path) -> dict[str, Any]:
+    from devtools.evaluation import DIRECT_AND_CHAIN, evaluate
+    from devtools.scenario import generate_scenario
     from engine.detection.runner import scan
-    from engine.evaluation import DIRECT_AND_CHAIN, evaluate
     from engine.graph.store import open_store
     from engine.intake import publish
-    from engine.scenario import generate_scenario
     from streams.worker import run_worker
 
     per_seed: dict[str, Any] = {}

@@ -313,8 +313,17 @@ def generate_scenario_cmd(
     ocds: Annotated[Path, typer.Option(help="Real OCDS files whose buyers and suppliers the scenario uses.")] = Path(
         "../shared/data/ocds"),
 ) -> None:
-    """Write PDN S1/S2/S3 files (and a BODS chain) with planted conflicts, and truth.jsonl."""
-    from engine.scenario import generate_scenario
+    """Write PDN S1/S2/S3 files (and a BODS chain) with planted conflicts, and truth.jsonl (a developer
+    tool: it runs from a checkout of the repository, not from the installed package)."""
+    checkout = Path(__file__).resolve().parents[1]  # beside the engine package in a checkout, absent from a wheel
+    if (checkout / "devtools" / "scenario.py").exists() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    try:
+        from devtools.scenario import generate_scenario
+    except ImportError as exc:
+        err.print("[red]the scenario generator is developer tooling: run it from a checkout of the repository "
+                  "(python -m devtools.demo, vinculo generate scenario in the checkout's .venv)[/red]")
+        raise typer.Exit(2) from exc
 
     if not ocds.is_dir():
         err.print(f"[red]no OCDS folder at {ocds}[/red] (the scenario is built on the real buyers and suppliers)")

@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,6 +37,26 @@ from engine.sources import SOURCES
 log = logging.getLogger("vinculo.worker")
 T = TypeVar("T")
 MAX_BACKOFF = 10.0
+FETCH_MAX_WAIT_MS = 100  # how long a fetch may wait on the broker for records: a quiet stream's latency
+
+
+def _fetch_max_wait(ms: int) -> None:
+    """faust builds its consumer with ``fetch_max_wait_ms=1500``: a broker that does not answer early keeps a
+    record waiting that long at every hop. The worker's consumer asks for ``ms`` instead."""
+    import aiokafka
+    import faust.transport.drivers.aiokafka as driver
+
+    if getattr(driver.aiokafka.AIOKafkaConsumer, "_vinculo_wait", None) == ms:
+        return
+
+    class Consumer(aiokafka.AIOKafkaConsumer):  # type: ignore[misc]
+        _vinculo_wait = ms
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["fetch_max_wait_ms"] = ms
+            super().__init__(*args, **kwargs)
+
+    driver.aiokafka = types.SimpleNamespace(**{**vars(aiokafka), "AIOKafkaConsumer": Consumer})  # type: ignore
 
 
 @dataclass
@@ -79,9 +100,10 @@ def build_app(
     session_timeout: float = 10.0,
     linker: EntityLinker | None = None,
     on_arrival: bool = True,
-    within: float = 0.5,
+    within: float = 0.05,
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
+    _fetch_max_wait(FETCH_MAX_WAIT_MS)
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",
@@ -118,22 +140,38 @@ def build_app(
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
 
-    async def send(topic: Any, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
-        """Send one message and wait until the broker has it; a broker away is waited for."""
+    async def send_all(topic: Any, messages: list[tuple[bytes, bytes, dict[str, bytes] | None]]) -> None:
+        """Send messages and wait until the broker has every one of them; those it refused are sent again
+        (a broker away is waited for). All are handed to the producer first, then awaited together."""
         delay = 0.5
-        while True:
-            try:
-                await (await topic.send(key=key, value=value, headers=headers))
+        pending = list(messages)
+        while pending:
+            futures = []
+            for key, value, headers in pending:
+                try:
+                    futures.append(await topic.send(key=key, value=value, headers=headers))
+                except Exception as exc:  # the producer refused it before sending
+                    futures.append(exc)
+            results = await asyncio.gather(*(f for f in futures if not isinstance(f, BaseException)),
+                                           return_exceptions=True)
+            outcome = iter(results)
+            failed = [m for m, f in zip(pending, futures, strict=True)
+                      if isinstance(f, BaseException) or isinstance(next(outcome), BaseException)]
+            if not failed:
                 return
-            except Exception as exc:  # the producer's errors: timeouts, a broker gone, a rebalance
-                activity.retries += 1
-                log.warning("send to %s failed (%s); retrying in %.1f s", topic.get_topic_name(), exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+            activity.retries += 1
+            log.warning("%d message(s) to %s not accepted; retrying in %.1f s", len(failed),
+                        topic.get_topic_name(), delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+            pending = failed
+
+    async def send(topic: Any, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
+        await send_all(topic, [(key, value, headers)])
 
     async def dead_letter(letters: list[DeadLetter]) -> None:
+        await send_all(dlq, [((dead.incoming.key or "").encode(), dead.to_json(), None) for dead in letters])
         for dead in letters:
-            await send(dlq, (dead.incoming.key or "").encode(), dead.to_json())
             log.warning("dead-lettered %s@%s:%s: %s", dead.incoming.topic, dead.incoming.partition,
                         dead.incoming.offset, dead.reason)
         activity.dead += len(letters)
@@ -148,8 +186,7 @@ def build_app(
                 activity.touch()
                 try:
                     outcome = await asyncio.to_thread(normalizer.process, [_incoming(e) for e in events])
-                    for _, key, value in outcome.records:
-                        await send(mentions, key, value)
+                    await send_all(mentions, [(key, value, None) for _, key, value in outcome.records])
                     await dead_letter(outcome.dead)
                     activity.records += len(events)
                     activity.skipped += sum(outcome.skipped.values())
@@ -167,8 +204,7 @@ def build_app(
     async def publish_flags() -> None:
         """New flags onto ``flags`` (each accepted by the broker), then marked published."""
         messages = await patiently(lambda: pending_flags(store), "pending flags")
-        for message in messages:
-            await send(flags, message["id"].encode(), json.dumps(message, ensure_ascii=False).encode())
+        await send_all(flags, [(m["id"].encode(), json.dumps(m, ensure_ascii=False).encode(), None) for m in messages])
         if messages:
             await patiently(lambda: mark_published(store, [m["id"] for m in messages]), "mark flags")
 
@@ -188,8 +224,8 @@ def build_app(
                     await reviews()
                     outcome = await patiently(lambda items=items: stage.process(items), "link")
                 await dead_letter(outcome.dead)
-                for change in outcome.changes:
-                    await send(changes, change["entity_id"].encode(), json.dumps(change).encode())
+                await send_all(changes, [(c["entity_id"].encode(), json.dumps(c).encode(), None)
+                                         for c in outcome.changes])
                 activity.written += len(outcome.written)
                 if on_arrival and outcome.batch:
                     touched = outcome.touched()

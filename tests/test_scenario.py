@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from devtools.scenario import CONFLICT_KINDS, company_variant, generate_scenario, load_market, split_legal_form, summary
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.scenario import CONFLICT_KINDS, company_variant, generate_scenario, load_market, split_legal_form, summary
 from tests.conftest import shared
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -226,14 +226,14 @@ RETURN j.id AS id""",
 MENTIONS_WRITTEN_SINCE = Statement(
     "mentions_written_since",
     """MATCH (m:Mention)
-WHERE $since = '' OR m.written_at >= $since
+WHERE ($since = '' OR m.written_at >= $since) AND ($me = '' OR m.written_by IS NULL OR m.written_by <> $me)
 MATCH (m)-[:RESOLVED_TO]->(e)
 RETURN m.id AS mention, m.schema AS schema, m.name AS name, m.identifiers AS identifiers, m.props AS props,
        m.key AS key, m.written_at AS at, m.written_by AS by, e.id AS entity, labels(e)[0] AS label
 ORDER BY at, mention
 SKIP $skip
 LIMIT $limit""",
-    ("since", "skip", "limit"),
+    ("since", "me", "skip", "limit"),
 )
 MENTION_BY_ID = Statement(
     "mention_by_id",

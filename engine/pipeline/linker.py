@@ -55,6 +55,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+# canonical props the resolver reads under another name (contact points), and attributes it reads as they are
+_CONTACT = {"telephone": "phone", "phone": "phone", "email": "email", "url": "website", "website": "website"}
+_ATTRIBUTES = ("employer", "occupation", "birth_place", "gender", "nationality", "related_names")
+
+
 def mention_input(mention_id: str, schema: str, name: str | None, identifiers: dict[str, Any],
                   props: dict[str, Any]) -> dict[str, Any] | None:
     """What the entity resolver reads of a person or company mention, the same live and when rebuilding
@@ -65,12 +70,25 @@ def mention_input(mention_id: str, schema: str, name: str | None, identifiers: d
     rfc, curp = parse_rfc(identifiers.get("rfc")), parse_curp(identifiers.get("curp"))
     if not (name or rfc or curp):
         return None
-    return {
+    out: dict[str, Any] = {
         "id": mention_id, "kind": kind, "name": name or "",
         "rfc": rfc.value if rfc else None, "curp": curp.value if curp else None,
         "birth_date": _text(props.get("birth_date")) or _text(props.get("incorporation_date")),
         "address": _text(props.get("address")), "country": _text(props.get("country")),
     }
+    for prop, field_ in _CONTACT.items():
+        if _text(props.get(prop)) and not out.get(field_):
+            out[field_] = props[prop].strip()
+    others = {s: str(v) for s, v in identifiers.items() if s not in ("rfc", "curp") and _text(str(v))}
+    if others:
+        out["identifiers"] = others
+    out.update({a: props[a] for a in _ATTRIBUTES if props.get(a) not in (None, "", [])})
+    return out
+
+
+# relationships only a person can have: a "company" mention that reads as a person may join a person, but a
+# person whose record says such things of them stays a person
+PERSON_ONLY = frozenset({"HOLDS_POSITION", "FAMILY_OF", "DECLARED", "INTERVENED_IN", "EMPLOYED_BY"})
 
 
 def body_input(mention_id: str, name: str | None, identifiers: dict[str, Any], props: dict[str, Any],
@@ -153,13 +171,26 @@ class EntityLinker:
             return Link(key or "", "key", 1.0, [f"source key {key}; nothing else to resolve by"])
         result = self.er.resolve(data)
         self.events += result.events
+        kind = getattr(result, "entity_kind", "") or KINDS[mention.schema_]
+        if kind != KINDS[mention.schema_] and any(
+                r.type in PERSON_ONLY and mention.ref in (r.source, r.target) for r in record.relations):
+            # joined across kinds, but the record says what only a person can be: the mention keeps a person's
+            # entity of its own (the resolver says why)
+            self.events += self.er.split(result.entity_id, mention_id, "a person's record, not a company's")
+            return self._linked(mention, self.er.entity_of(mention_id) or result.entity_id, "new", 0.0,
+                                ["joined a company read as a person's name, but the record holds what only a "
+                                 "person can (a post, a family tie): kept as a person"], None, key, mention_id)
+        return self._linked(mention, result.entity_id, result.decision, float(result.score),
+                            [result.explanation] if isinstance(result.explanation, str) else list(result.explanation),
+                            result.possible_entity_id, key, mention_id)
+
+    def _linked(self, mention: EntityMention, entity_id: str, decision: str, score: float, explanation: list[str],
+                possible: str | None, key: str | None, mention_id: str) -> Link:
         if key:
             self._keys[key] = mention_id
-        explanation = [result.explanation] if isinstance(result.explanation, str) else list(result.explanation)
-        if result.possible_entity_id:
-            explanation.append(f"possible match with {result.possible_entity_id}: queued for review")
-        return Link(result.entity_id, result.decision, float(result.score), explanation, result.possible_entity_id,
-                    label=self._label(result.entity_id, mention.schema_))
+        if possible:
+            explanation.append(f"possible match with {possible}: queued for review")
+        return Link(entity_id, decision, score, explanation, possible, label=self._label(entity_id, mention.schema_))
 
     def _label(self, entity_id: str, schema: str) -> str:
         entity = self.staged.entity(self.staged.redirect(entity_id))
@@ -229,10 +260,9 @@ class EntityLinker:
         last = self.marks["mentions"]
         offset = 0
         while True:
-            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "skip": offset, "limit": page})
+            rows = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": since, "me": "" if mine_too else self.worker,
+                                                             "skip": offset, "limit": page})
             for row in rows:
-                if row.get("by") == self.worker and not mine_too:
-                    continue
                 learnt += self._place(row)
                 last = max(last, str(row.get("at") or ""))
             offset += len(rows)

@@ -28,7 +28,7 @@ PAGE = 20_000
 def _mentions(store: GraphStore) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     while True:
-        page = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": "", "skip": len(rows), "limit": PAGE})
+        page = store.run(cypher.MENTIONS_WRITTEN_SINCE, {"since": "", "me": "", "skip": len(rows), "limit": PAGE})
         rows += page
         if len(page) < PAGE:
             break

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.canonical import CanonicalRecord
+from engine.eventlog.kafka import Message
 from engine.graph.merge import merge_into, record_redirect, redirects
 from engine.graph.model import GraphBatch
 from engine.graph.store import GraphStore
@@ -43,16 +44,7 @@ MAX_MESSAGE_BYTES = 1_000_000
 DEAD_LETTER_SAMPLE = 65_536  # how much of a dead record travels with its reason
 
 
-@dataclass
-class Incoming:
-    """A record as read from its topic."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: str | None
-    value: bytes
-    headers: dict[str, str]
+Incoming = Message  # a record as read from its topic: the event log's message, whoever read it
 
 
 @dataclass

@@ -251,7 +251,7 @@ class EmbeddedServices:
                 "protected-mode yes",
                 f"requirepass {self.password()}",
                 "appendonly yes",
-                "appendfsync everysec",
+                "appendfsync always",  # an acknowledged write is on disk: it survives a kill -9 (WAITAOF confirms)
                 f'dir "{data}"',
                 f'loadmodule "{module}"',
                 "daemonize no",

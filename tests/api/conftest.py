@@ -1,4 +1,4 @@
-"""The workspace tests run against the demo: `python -m engine.demo` publishes the real and the
+"""The workspace tests run against the demo: `python -m devtools.demo` publishes the real and the
 generated data into fresh embedded servers (Tansu + FalkorDB) once per session, then the API
 talks to that FalkorDB through the production store client."""
 
@@ -44,7 +44,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     env = clean_env(home)
     services = EmbeddedServices(home)
     try:
-        done = subprocess.run([sys.executable, "-m", "engine.demo", "--data", str(data)], cwd=ROOT, env=env,
+        done = subprocess.run([sys.executable, "-m", "devtools.demo", "--data", str(data)], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         info = services.running()["graph"]

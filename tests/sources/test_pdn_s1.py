@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from devtools.scenario import generate_scenario
 from engine.entity_resolution.identifiers import parse_rfc
 from engine.pipeline.facts import KeyLinker, record_to_graph
-from engine.scenario import generate_scenario
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.pdn_s1 import SOURCE, normalize
 from tests.conftest import shared

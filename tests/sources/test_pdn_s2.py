@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from devtools.scenario import generate_scenario
 from engine.pipeline.facts import KeyLinker, record_to_graph
-from engine.scenario import generate_scenario
 from engine.sources.base import H_ERROR, RecordContext, RecordError
 from engine.sources.pdn_s2 import SOURCE, api_version, normalize, procedure_key
 from tests.conftest import shared

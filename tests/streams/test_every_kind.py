@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.scenario import generate_scenario
 from engine.intake import SUFFIXES
 from engine.pipeline.facts import KeyLinker, record_to_graph
-from engine.scenario import generate_scenario
 from engine.sources import get_source
 from engine.sources.base import RecordContext, RecordSkipped, files_under
 from tests.conftest import shared
@@ -68,5 +68,5 @@ def test_kind_through_the_stream(kind, scenario, stack, store):
     assert keyed <= ids
     mentions = store.read("MATCH (m:Mention) RETURN count(m) AS n")[0]["n"]
     assert mentions > 0 and records > 0
-    process(stack)  # replaying nothing new changes nothing
+    process(stack)  # a second run finds nothing new to read: it writes nothing
     assert rel_counts(store) == got

@@ -84,3 +84,43 @@ def test_independent_scenario_resolves_institutions_and_finds_every_planted_conf
     assert {p for p in ids(store, "ContractingProcess") if p.startswith("ocds:")} == processes
     assert ids(store, "Contract") == contracts
     assert dead_letters(stack) == []
+
+
+def test_a_supplier_without_rfc_who_is_a_person_is_linked_to_the_s3_sanction_against_them(stack, store, tmp_path):
+    """Natural people supply without an RFC in OCDS, their names surname-first and with no legal form; PDN S3
+    sanctions them as persons, given name first. The supplier and the sanctioned person are one, and the award
+    during the disqualification is flagged."""
+    release = {"ocid": "ocds-person-supplier-1", "date": "2017-05-20T00:00:00Z",
+               "buyer": {"id": "B", "name": "SEPAF | SECRETARÍA DE PLANEACIÓN, ADMINISTRACIÓN Y FINANZAS"},
+               "parties": [{"id": "B", "name": "SEPAF | SECRETARÍA DE PLANEACIÓN, ADMINISTRACIÓN Y FINANZAS",
+                            "roles": ["buyer"], "address": {"region": "Jalisco"}},
+                           {"id": "P1", "name": "GUERRERO ESCAMILLA JORGE ALBERTO", "roles": ["supplier"],
+                            "identifier": {"scheme": "PROV-GOB-JAL", "id": "P90001"}},
+                           {"id": "P2", "name": "PAPELERA DEL OCCIDENTE, S.A. DE C.V.", "roles": ["supplier"],
+                            "identifier": {"scheme": "PROV-GOB-JAL", "id": "P90002"}}],
+               "awards": [{"id": "A1", "suppliers": [{"id": "P1"}], "date": "2017-05-16T00:00:00Z"},
+                          {"id": "A2", "suppliers": [{"id": "P2"}], "date": "2017-05-16T00:00:00Z"}],
+               "contracts": [{"id": "C1", "awardID": "A1", "dateSigned": "2017-05-16T00:00:00Z"},
+                             {"id": "C2", "awardID": "A2", "dateSigned": "2017-05-16T00:00:00Z"}]}
+    sanction = {"id": "90028", "fechaCaptura": "2016-07-29T10:36:00Z", "expediente": "INC-490/2016",
+                "institucionDependencia": {"nombre": "Secretaría de Salud", "siglas": "SS"},
+                "particularSancionado": {"nombreRazonSocial": "Jorge Alberto Guerrero Escamilla", "tipoPersona": "F"},
+                "autoridadSancionadora": "Secretaría de la Función Pública", "tipoFalta": "Contratación indebida",
+                "tipoSancion": [{"clave": "I", "valor": "INHABILITADO"}],
+                "inhabilitacion": {"plazo": "2 años", "fechaInicial": "2016-07-12", "fechaFinal": "2018-07-11"}}
+    (tmp_path / "ocds.json").write_text(json.dumps(release, ensure_ascii=False))
+    (tmp_path / "s3.json").write_text(json.dumps({"pagination": {"page": 1}, "results": [sanction]},
+                                                 ensure_ascii=False))
+    publish("pdn-s3", [tmp_path / "s3.json"], stack.kafka_bootstrap)
+    publish("ocds", [tmp_path / "ocds.json"], stack.kafka_bootstrap)
+    process(stack)
+    assert dead_letters(stack) == []
+    linked = store.read("MATCH (:Sanction)-[:SANCTIONED]->(x)-[:SUPPLIES]->(k:Contract) "
+                        "RETURN x.id AS who, k.id AS contract")
+    assert [r["contract"] for r in linked] == ["ocds:ocds-person-supplier-1/contract/C1"]
+    why = store.read("MATCH (m:Mention)-[r:RESOLVED_TO]->(x) WHERE x.id = $id RETURN r.explanation AS why",
+                     {"id": linked[0]["who"]})
+    assert any("person" in " ".join(row["why"] or []) for row in why)  # the explanation says it crossed kinds
+    scan(store)
+    flags = store.read("MATCH (f:Flag {pattern: 'P005'})-[:CONCERNS]->(k:Contract) RETURN k.id AS contract")
+    assert [r["contract"] for r in flags] == ["ocds:ocds-person-supplier-1/contract/C1"]

@@ -17,7 +17,7 @@ console = Console()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.demo")
+    parser = argparse.ArgumentParser(prog="python -m devtools.demo")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     args = parser.parse_args(argv)
     data = args.data.resolve()
@@ -30,14 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    from devtools.evaluation import evaluate
+    from devtools.scenario import generate_scenario
     from engine.detection.runner import publish_new_flags, run_detection
-    from engine.evaluation import evaluate
     from engine.eventlog.kafka import FLAGS, make_producer
     from engine.graph import cypher
     from engine.graph.store import open_store
     from engine.intake import publish
     from engine.runtime.endpoints import resolve_endpoints
-    from engine.scenario import generate_scenario
     from engine.settings import get_settings
     from streams.worker import run_worker
 
