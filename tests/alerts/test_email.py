@@ -63,6 +63,9 @@ def test_an_email_alert_and_a_daily_digest(stack, store, tmp_path, mailbox):
         wait_for(lambda: {daily_flags, daily_records} <= {r["subscription"] for r in
                                                           delivery.log(store, status="queued")}, what="queued alerts")
     assert box.logins and set(box.logins) == {"alerts@vinculo"}  # AUTH, after STARTTLS (the server requires it)
+    worker_log = (tmp_path / "worker.log").read_text()
+    assert "vinculo.worker" in worker_log or "alerts" in worker_log  # the worker did log (verbose)
+    assert "smtp-pass-for-the-test" not in worker_log  # the SMTP password never in a log
 
     (message,) = box.messages
     assert message["To"] == "ana@example.org" and "P001" in message["Subject"]

@@ -40,6 +40,10 @@ def test_signed_once_after_two_failures_and_dead_lettered_after_the_last_try(sta
         wait_for(lambda: receiver.accepted("/ok") and receiver.accepted("/flaky"), what="the alerts")
         wait_for(lambda: delivery.log(store, subscription=down, status="dlq"), what="the dead letter")
 
+    worker_log = (tmp_path / "worker.log").read_text()
+    assert receiver.url("/down") in worker_log  # the worker logged the failing tries, with their destination
+    assert "s3cret-for-the-test" not in worker_log  # the secret never in a log
+
     # the right message, signed with the secret, saying why
     (hit,) = receiver.accepted("/ok")
     assert verify(b"s3cret-for-the-test", hit.body, hit.headers["x-vinculo-signature"])
