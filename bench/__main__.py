@@ -5,7 +5,8 @@ Each benchmark starts its own fresh embedded servers and writes its figures as J
 and OCDS samples), ``er.json`` (entity resolution, :mod:`bench.er`) and ``detection.json``
 (planted-truth recall/precision, full-scan scale, on-arrival latency, :mod:`bench.detection`) and
 ``e2e.json`` (sustained end-to-end records/s beside each part's raw limit, :mod:`bench.e2e`),
-``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`).
+``api.json`` (workspace API latency on the 1M-node graph, :mod:`bench.api`) and ``alerts.json``
+(publish → alert delivered latency with 1,000 subscriptions, webhook and Kafka, :mod:`bench.alerts`).
 ``--only`` runs one of them.
 """
 
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("ingest", "e2e", "er", "detection", "api")
+BENCHMARKS = ("ingest", "e2e", "er", "detection", "api", "alerts")
 
 
 def bench_ingest(data: Path) -> dict[str, object]:
@@ -98,6 +99,10 @@ def main() -> None:
             from bench import api
 
             api.main(args.out)
+        elif name == "alerts":
+            from bench import alerts
+
+            alerts.main(args.out)
         else:
             from bench import detection
 

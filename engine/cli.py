@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engine.alerts.cli import register as register_alerts
 from engine.api.cli import register as register_workspace
 from engine.settings import Settings, get_settings, redact
 
@@ -26,8 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-alerts_app = typer.Typer(help="Subscriptions to flags, delivered as alerts.", no_args_is_help=True)
-app.add_typer(alerts_app, name="alerts")
 console = Console()
 err = Console(stderr=True)
 
@@ -681,67 +680,8 @@ def dlq(
     _print_rows(rows, fmt, "Dead letters")
 
 
-# -- alerts -----------------------------------------------------------------------------------
-@alerts_app.command("subscribe")
-def alerts_subscribe(
-    kafka_topic: Annotated[str, typer.Option("--kafka-topic", help="Deliver alerts to this topic.")],
-    pattern: Annotated[list[str] | None, typer.Option("--pattern", "-p", help="Pattern code(s); default all.")] = None,
-    min_severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "low",
-    entity: Annotated[
-        list[str] | None, typer.Option("--entity", help="Only flags concerning these entity ids.")
-    ] = None,
-) -> None:
-    """Subscribe to flags; matching flags are delivered to the topic once each."""
-    from pydantic import ValidationError
-
-    from engine.alerts.subscriptions import Subscription, subscribe
-
-    try:
-        sub = Subscription(patterns=pattern or [], min_severity=min_severity,
-                           entity_ids=entity or [], kafka_topic=kafka_topic)
-    except ValidationError as exc:
-        err.print(f"[red]invalid subscription:[/red] {exc.errors()[0]['msg']}")
-        raise typer.Exit(2) from exc
-    store = _store()
-    try:
-        store.ensure_schema()
-        sub_id = subscribe(store, sub)
-    finally:
-        store.close()
-    console.print(f"subscribed {sub_id}: {', '.join(sub.patterns) or 'all patterns'} "
-                  f"(≥ {sub.min_severity}) → kafka topic {sub.kafka_topic}")
-
-
-@alerts_app.command("list")
-def alerts_list(fmt: Annotated[Format, typer.Option("--format")] = Format.table) -> None:
-    """List active subscriptions."""
-    from engine.alerts.subscriptions import list_subscriptions
-
-    store = _store()
-    try:
-        rows = [{"id": i, **s.model_dump()} for i, s in list_subscriptions(store)]
-    finally:
-        store.close()
-    _print_rows(rows, fmt, "Subscriptions")
-
-
-@alerts_app.command("unsubscribe")
-def alerts_unsubscribe(sub_id: Annotated[str, typer.Argument(help="Subscription id.")]) -> None:
-    """Stop a subscription."""
-    from engine.alerts.subscriptions import unsubscribe
-
-    store = _store()
-    try:
-        found = unsubscribe(store, sub_id)
-    finally:
-        store.close()
-    if not found:
-        err.print(f"[red]no subscription {sub_id}[/red]")
-        raise typer.Exit(1)
-    console.print(f"unsubscribed {sub_id}")
-
-
 register_workspace(app)
+register_alerts(app)
 
 if __name__ == "__main__":
     app()

@@ -68,6 +68,32 @@ class Settings(BaseSettings):
         default=10.0, ge=0,
         description="How long a checked token is trusted before it is read again (revocation delay).")
 
+    # alerts: where links in alerts point, the SMTP server, how webhooks and e-mails are retried
+    ui_url: str = Field(default="http://127.0.0.1:8600", description="Base URL of the workspace UI, for links "
+                                                                    "in alerts.")
+    smtp_host: str | None = Field(default=None, description="SMTP server of e-mail alerts (unset: no e-mail).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_user: str | None = Field(default=None, description="SMTP user (with a password: AUTH).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password (or _PASSWORD_FILE).")
+    smtp_password_file: Path | None = Field(default=None, description="File holding the SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_cafile: Path | None = Field(default=None, description="CA bundle that signs the SMTP server's "
+                                                               "certificate (unset: the system's).")
+    smtp_from: str = Field(default="vinculo@localhost", description="From address of e-mail alerts.")
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, description="SMTP connection and command timeout.")
+    alerts_tries: int = Field(default=6, ge=1, le=50, description="Tries of a webhook or e-mail alert before it "
+                                                                  "is dead-lettered.")
+    alerts_backoff_seconds: float = Field(default=2.0, gt=0, description="Wait before the first retry; "
+                                                                         "doubles each try, with jitter.")
+    alerts_backoff_max_seconds: float = Field(default=600.0, gt=0, description="Longest wait between tries.")
+    alerts_webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="Time limit of one webhook "
+                                                                                  "request.")
+    alerts_lease_seconds: float = Field(default=60.0, gt=0, description="How long a worker owns an alert it is "
+                                                                        "sending before another may take it over.")
+    alerts_poll_seconds: float = Field(default=2.0, gt=0, description="How often the alerts worker reads flag "
+                                                                      "changes and new records from the graph.")
+    alerts_concurrency: int = Field(default=32, ge=1, le=1000, description="Alerts sent at once by one worker.")
+
     @field_validator("graph_uri")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:

@@ -1,5 +1,7 @@
 """The faust app: one agent per raw topic (normalise into canonical records on ``mentions``),
-one on ``mentions`` (link: resolve and write to the graph), one on ``flags`` (deliver alerts).
+one on ``mentions`` (link: resolve and write to the graph), one on ``flags`` and one on
+``graph.changes`` (alerts: :class:`engine.alerts.service.AlertsService`), and a timer for the
+alerts' retries, digests and the changes they read from the graph.
 
 Agents are thin: they decode, call a stage of :mod:`engine.pipeline`, send what it returns and
 only then acknowledge. Events are taken without automatic acknowledgement
@@ -23,7 +25,8 @@ from typing import Any, TypeVar
 
 import faust
 
-from engine.alerts.delivery import H_IDEMPOTENCY, plan_deliveries, record_deliveries
+from engine.alerts import events as alert_events
+from engine.alerts.service import AlertsService
 from engine.detection.runner import check_touched, mark_published, pending_flags
 from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, MENTIONS
 from engine.graph.store import GraphStore
@@ -252,29 +255,72 @@ def build_app(
                 await asyncio.to_thread(linker.save)
                 activity.saved = time.monotonic()
 
-    async def deliver(stream: Any) -> None:
-        stream = stream.noack()
-        async for event in stream.events():
-            activity.busy += 1
-            activity.touch()
-            try:
-                try:
-                    flag = json.loads(event.message.value)
-                    flag["id"]  # noqa: B018 - a flag without id cannot be delivered once
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    await dead_letter([DeadLetter(_incoming(event), "alerts", f"unreadable flag message: {exc}")])
-                    await stream.ack(event)
-                    continue
-                planned = await patiently(lambda flag=flag: plan_deliveries(store, flag), "plan alerts")
-                for p in planned:
-                    out = app.topic(p.topic, key_serializer="raw", value_serializer="raw")
-                    await send(out, p.key.encode(), p.payload, {H_IDEMPOTENCY: p.key.encode()})
-                await patiently(lambda planned=planned: record_deliveries(store, planned), "record alerts")
-                activity.alerts += len(planned)
-                await stream.ack(event)
-            finally:
-                activity.busy -= 1
-                activity.touch()
+    # -- alerts: flags and graph changes matched against subscriptions, delivered through the outbox ----------
+    async def send_alert(topic_name: str, key: bytes, value: bytes, headers: dict[str, bytes]) -> None:
+        await send(app.topic(topic_name, key_serializer="raw", value_serializer="raw"), key, value, headers)
 
-    app.agent(flags, name="alerts")(deliver)
+    async def dead_alert(key: bytes, value: bytes) -> None:
+        await send(dlq, key, value)
+        activity.dead += 1
+
+    def alert_tries(delta: int) -> None:
+        """Tries under way count as work: a worker waits for them before it stops or calls itself idle."""
+        activity.busy += delta
+        activity.alerts = alerts.counts.delivered
+        activity.touch()
+
+    alerts = AlertsService(store, send_kafka=send_alert, dead_letter=dead_alert, on_busy=alert_tries)
+    settling: set[asyncio.Task[None]] = set()
+
+    async def settle(stream: Any, events: list[Any]) -> None:
+        """Acknowledge once the outbox is on disk; the next batch need not wait for it."""
+        try:
+            await patiently(store.sync, "alerts durable")
+            for event in events:
+                await stream.ack(event)
+        finally:
+            activity.busy -= 1
+            activity.touch()
+
+    def alerts_agent(topic: Any, name: str, decode: Callable[[dict[str, Any]], Any]) -> None:
+        async def deliver(stream: Any) -> None:
+            async for events in stream.noack_take(batch_size, within=min(within, 0.05)):
+                activity.busy += 1
+                activity.touch()
+                try:
+                    decoded = []
+                    for event in events:
+                        try:
+                            found = decode(json.loads(event.message.value))
+                        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                            await dead_letter([DeadLetter(_incoming(event), "alerts", f"unreadable {name} message: "
+                                                                                       f"{exc!r}")])
+                            continue
+                        if found is not None:
+                            decoded.append(found)
+                    try:
+                        await alerts.handle(decoded)
+                    except Exception as exc:  # not the store being away (waited out): a fault of these events
+                        log.exception("alerts: a batch of %s failed", name)
+                        await dead_letter([DeadLetter(_incoming(e), "alerts", f"{type(exc).__name__}: {exc}")
+                                           for e in events])
+                    activity.busy += 1
+                    task = asyncio.ensure_future(settle(stream, events))
+                    settling.add(task)
+                    task.add_done_callback(settling.discard)
+                finally:
+                    activity.busy -= 1
+                    activity.touch()
+
+        app.agent(topic, name=name)(deliver)
+
+    alerts_agent(flags, "alerts", alert_events.flag_new)
+    alerts_agent(changes, "alerts-changes", alert_events.graph_change)
+
+    @app.timer(1.0)
+    async def alerts_due() -> None:
+        """Retries and digests that are due, flag changes and new records read from the graph."""
+        if await alerts.tick() or alerts.pending:
+            activity.touch()
+
     return app, activity

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, LagProbe, ensure_topics
+from engine.eventlog.kafka import FLAGS, GRAPH_CHANGES, MENTIONS, TOPICS, LagProbe, ensure_topics
 from engine.graph.merge import finish_merges
 from engine.graph.store import open_store
 from engine.pipeline.linker import EntityLinker
@@ -54,7 +54,7 @@ async def _run(
             loop.add_signal_handler(sig, stop.set)
         except (RuntimeError, ValueError):  # not the main thread (several workers in one process)
             break
-    inputs = [source.topic for source in SOURCES.values()] + [MENTIONS, FLAGS]
+    inputs = [source.topic for source in SOURCES.values()] + [MENTIONS, FLAGS, GRAPH_CHANGES]
     probe = LagProbe(endpoints.kafka_bootstrap, app_id, inputs) if until_idle else None
     await app.start()
     try:

@@ -281,46 +281,6 @@ RETURN n.id AS id""",
     )
 
 
-# -- subscriptions and deliveries ------------------------------------------------------------
-UPSERT_SUBSCRIPTION = Statement(
-    "upsert_subscription",
-    """MERGE (s:Subscription {id: $id})
-ON CREATE SET s.created_at = $at
-SET s += $props, s.active = true
-RETURN s.id AS id""",
-    ("id", "props", "at"),
-)
-LIST_SUBSCRIPTIONS = Statement(
-    "list_subscriptions",
-    """MATCH (s:Subscription)
-WHERE s.active = true
-RETURN s.id AS id, s.patterns AS patterns, s.min_severity AS min_severity,
-       s.kafka_topic AS kafka_topic, s.entity_ids AS entity_ids, s.created_at AS created_at
-ORDER BY id""",
-)
-DEACTIVATE_SUBSCRIPTION = Statement(
-    "deactivate_subscription",
-    """MATCH (s:Subscription {id: $id})
-SET s.active = false
-RETURN s.id AS id""",
-    ("id",),
-)
-DELIVERED = Statement(
-    "delivered",
-    """UNWIND $ids AS key
-MATCH (d:Delivery {id: key})
-RETURN d.id AS id""",
-    ("ids",),
-)
-RECORD_DELIVERY = Statement(
-    "record_delivery",
-    """UNWIND $rows AS row
-MERGE (d:Delivery {id: row.id})
-ON CREATE SET d.flag = row.flag, d.subscription = row.subscription,
-              d.channel = row.channel, d.delivered_at = row.at""",
-    ("rows",),
-)
-
 # -- detection -------------------------------------------------------------------------------
 SAT69B_SUPPLIERS = Statement(
     "sat69b_suppliers",

@@ -20,7 +20,7 @@ from falkordb.node import Node
 from falkordb.path import Path as FPath
 from redis.exceptions import ResponseError
 
-from engine.graph import cypher, workspace
+from engine.graph import alerts, cypher, workspace
 from engine.graph.cypher import Statement
 from engine.graph.model import SEARCH_TEXT, GraphBatch
 from engine.graph.schema import schema
@@ -85,6 +85,8 @@ class FalkorDBStore:
         self._ignore_exists("CREATE INDEX FOR (n:Mention) ON (n.written_at)")
         self._ignore_exists("CREATE INDEX FOR (n:Judgment) ON (n.at)")
         self._ignore_exists("CREATE INDEX FOR (n:Redirect) ON (n.at)")
+        for indexed, prop in alerts.INDEXES:
+            self._ignore_exists(f"CREATE INDEX FOR (n:{indexed}) ON (n.{prop})")
         self._workspace_indexes()
 
     def _workspace_indexes(self) -> None:

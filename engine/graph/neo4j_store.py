@@ -14,7 +14,7 @@ from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ClientError
 from neo4j.graph import Node, Path, Relationship
 
-from engine.graph import cypher, workspace
+from engine.graph import alerts, cypher, workspace
 from engine.graph.cypher import Statement
 from engine.graph.model import SEARCH_TEXT, GraphBatch
 from engine.graph.schema import schema
@@ -112,6 +112,9 @@ def schema_statements() -> list[Statement]:
                          "CREATE INDEX mention_written_at IF NOT EXISTS FOR (n:Mention) ON (n.written_at)"))
     out.append(Statement("index[Judgment.at]", "CREATE INDEX judgment_at IF NOT EXISTS FOR (n:Judgment) ON (n.at)"))
     out.append(Statement("index[Redirect.at]", "CREATE INDEX redirect_at IF NOT EXISTS FOR (n:Redirect) ON (n.at)"))
+    for indexed, prop in alerts.INDEXES:
+        out.append(Statement(f"index[{indexed}.{prop}]", f"CREATE INDEX {indexed.lower()}_{prop} IF NOT EXISTS "
+                                                          f"FOR (n:{indexed}) ON (n.{prop})"))
     return out + workspace_schema_statements()
 
 
@@ -121,6 +124,7 @@ CLEAR = Statement("clear", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIO
 def statements() -> list[Statement]:
     """Every statement the Neo4j adapter can send on its own account."""
     from engine.graph import questions
+    from engine.graph.alerts import alerts_statements
     from engine.graph.export import bulk_statements, export_statements
     from engine.graph.lookup import lookup_statements
     from engine.graph.merge import merge_statements
@@ -130,7 +134,7 @@ def statements() -> list[Statement]:
     return (schema_statements() + cypher.portable_statements() + export_statements()
             + bulk_statements(Neo4jStore.node_key) + scanning_statements() + merge_statements()
             + workspace.workspace_statements() + workspace_dialect_statements()
-            + subgraph_statements() + lookup_statements() + questions.statements() + [CLEAR])
+            + subgraph_statements() + lookup_statements() + questions.statements() + alerts_statements() + [CLEAR])
 
 
 class Neo4jStore:
