@@ -19,7 +19,7 @@ import logging
 import os
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -78,6 +78,7 @@ class Activity:
     flags: int = 0
     retries: int = 0
     saved: float = field(default_factory=time.monotonic)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once the app has stopped
 
     def touch(self) -> None:
         self.last_event = time.monotonic()
@@ -270,6 +271,7 @@ def build_app(
         activity.touch()
 
     alerts = AlertsService(store, send_kafka=send_alert, dead_letter=dead_alert, on_busy=alert_tries)
+    activity.closers.append(alerts.close)  # its webhook client and its threads
     settling: set[asyncio.Task[None]] = set()
 
     async def settle(stream: Any, events: list[Any]) -> None:

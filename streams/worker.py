@@ -90,6 +90,11 @@ async def _run(
         while activity.busy and time.monotonic() < deadline:  # let the batch in hand finish and acknowledge
             await asyncio.sleep(0.1)
         await app.stop()
+        for close in activity.closers:
+            try:
+                await asyncio.wait_for(close(), 10)
+            except Exception as exc:  # noqa: BLE001 - closing what is left must not lose the state saved below
+                log.warning("closing %s: %s", close, exc)
         await asyncio.to_thread(_save, linker)
         store.close()
         if probe is not None:
