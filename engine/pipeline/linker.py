@@ -114,6 +114,7 @@ class EntityLinker:
         self.index = MemoryStore()
         self.bodies = BodyResolver(self.equivalences)
         self.keys: dict[str, str] = {}
+        self.body_keys: dict[str, str] = {}  # a public body's source key → its body (or the key's own node)
         self.marks = {"mentions": "", "redirects": "", "judgment_at": "", "judgment_id": ""}
         self.mutex = threading.RLock()  # a batch in a worker thread, a save from the main one: one at a time
         self.loaded = self._load()
@@ -125,6 +126,7 @@ class EntityLinker:
         self.er = Resolver(self.staged)
         self.events: list[dict[str, Any]] = []
         self._keys: dict[str, str] = {}
+        self._body_keys: dict[str, str] = {}
         self._bodies_before: BodyResolver | None = None
         self._fallback = KeyLinker()
 
@@ -139,6 +141,8 @@ class EntityLinker:
         self.staged.commit()
         self.keys.update(self._keys)
         self._keys.clear()
+        self.body_keys.update(self._body_keys)
+        self._body_keys.clear()
         self._bodies_before = None
         self.events.clear()
         self.er.review_queue.clear()
@@ -150,6 +154,7 @@ class EntityLinker:
             self.bodies = self._bodies_before
         self._bodies_before = None
         self._keys.clear()
+        self._body_keys.clear()
         self.events.clear()
         self.er.review_queue.clear()
 
@@ -201,7 +206,32 @@ class EntityLinker:
         return self._label(entity_id, "Company")
 
     def _body(self, mention: EntityMention, record: CanonicalRecord, depth: int = 0) -> Link:
-        """A public body, after the institution the record says it is part of (units are scoped by it)."""
+        """A public body, after the institution the record says it is part of (units are scoped by it).
+
+        A body named only by its source key (an FtM employment whose employer is an id) is the body that key
+        was resolved to; before its named record arrives, the key's own node, merged into the named body
+        once that record is resolved."""
+        key = mention.key
+        known = (self._body_keys.get(key) or self.body_keys.get(key)) if key else None
+        named = bool((mention.name or "").strip() or _text(mention.props.get("legal_name")))
+        if key and not named:
+            if known is None:
+                self._body_keys[key] = key
+                return Link(key, "key", 1.0, [f"source key {key}; no name yet: the key stands for the body until "
+                                              "its named record arrives"], label="PublicBody")
+            body = self.bodies.redirect(known) if self.bodies.knows(known) else known
+            return Link(body, "key", 1.0, [f"source key {key}"], label="PublicBody")
+        link = self._named_body(mention, record, depth)
+        if key:
+            if known is not None and known != link.entity_id and not self.bodies.knows(known):
+                # the key's own node, written before this named record: one body now
+                self.events.append({"type": "entities_merged", "entity_id": link.entity_id,
+                                    "merged_entity_id": known, "label": "PublicBody"})
+                link.explanation.append(f"source key {key}: its earlier node {known} merged into this body")
+            self._body_keys[key] = link.entity_id
+        return link
+
+    def _named_body(self, mention: EntityMention, record: CanonicalRecord, depth: int) -> Link:
         parent: str | None = None
         for rel in record.relations:
             if rel.type == "PART_OF" and rel.source == mention.ref and depth < 5:
@@ -279,6 +309,11 @@ class EntityLinker:
         if row.get("key") and label in ("Person", "Company"):
             self.keys.setdefault(row["key"], row["mention"])
         if label == "PublicBody":
+            named = bool((row.get("name") or "").strip() or _text(props.get("legal_name")))
+            if row.get("key") and (named or row["key"] not in self.body_keys):
+                self.body_keys[row["key"]] = entity_id
+            if not named:
+                return 1  # only a key: nothing for the body resolver to learn
             self.bodies.place(body_input(row["mention"], row.get("name"), identifiers, props), entity_id)
             return 1
         data = mention_input(row["mention"], row.get("schema") or label, row.get("name"), identifiers, props)
@@ -364,6 +399,7 @@ class EntityLinker:
                 index = self.state_dir / f".index-{self.worker}.tmp"
                 self.index.save(index)
                 payload = {"format": "vinculo-linker/1", "marks": self.marks, "keys": self.keys,
+                           "body_keys": self.body_keys,
                            "bodies": self.bodies.to_dict(), "index": gzip.decompress(index.read_bytes()).decode()}
                 index.unlink()
                 handle.write(gzip.compress(json.dumps(payload).encode(), compresslevel=3))
@@ -389,6 +425,7 @@ class EntityLinker:
                 index.unlink()
             self.bodies = BodyResolver.from_dict(payload["bodies"], self.equivalences)
             self.keys = dict(payload["keys"])
+            self.body_keys = dict(payload.get("body_keys", {}))
             self.marks.update(payload["marks"])
         except (OSError, ValueError, KeyError, EOFError, TypeError) as exc:
             aside = path.with_suffix(f".damaged-{secrets.token_hex(3)}")
@@ -396,6 +433,7 @@ class EntityLinker:
             log.warning("resolver snapshot %s unreadable (%s): set aside as %s, rebuilding from the graph",
                         path, exc, aside.name)
             self.index, self.bodies, self.keys = MemoryStore(), BodyResolver(self.equivalences), {}
+            self.body_keys = {}
             self.marks = {"mentions": "", "redirects": "", "judgment_at": "", "judgment_id": ""}
             return False
         log.info("resolver snapshot loaded: %d entities, %d bodies", len(self.index), len(self.bodies))

@@ -175,8 +175,6 @@ def test_ftm_export_round_trips_through_the_projects_ftm_source(demo_graph, stac
                     if n.props.get("rfc") and n.label in ("Person", "Company")}
 
 
-@pytest.mark.xfail(strict=True, reason="the link stage resolves a public body by name only: an FtM relationship "
-                                       "that names a PublicBody by id alone creates another body")
 def test_ftm_round_trip_keeps_public_bodies_whole(stack, store, tmp_path):
     store.write(g.small_graph())
     exported = export_subgraph(store, Selection(kind="entity", id=g.OFFICIAL, depth=1), "ftm")

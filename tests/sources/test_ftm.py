@@ -168,3 +168,32 @@ def test_hostile_strings_are_data():
     person = {"id": "p", "schema": "Person", "caption": hostile, "properties": {"name": [hostile]}}
     graph = record_to_graph(normalize(_msg(person), CTX), KeyLinker())
     assert {n.props.get("name") for n in graph.nodes if n.label == "Person"} == {hostile}
+
+
+@pytest.mark.parametrize("body_first", [True, False])
+def test_a_public_body_named_by_id_alone_is_the_body_its_own_record_names(body_first):
+    """An employment names its employer by id; the PublicBody's own record names it. Whichever arrives first,
+    the graph ends with one body: the key's node is merged into the named body once that record is resolved."""
+    from engine.pipeline.linker import EntityLinker
+
+    body = normalize(_msg({"id": "b1", "schema": "PublicBody",
+                           "properties": {"name": ["Secretaría de Finanzas de la Ciudad de México"]}}), CTX)
+    job = normalize(_msg({"id": "j1", "schema": "Employment", "properties": {"employee": ["p1"], "employer": ["b1"]}},
+                         {"p1": "Person", "b1": "PublicBody"}), CTX)
+    linker = EntityLinker()
+    bodies: dict[str, list[str]] = {}
+    for name, record in ([("body", body), ("job", job)] if body_first else [("job", job), ("body", body)]):
+        linker.begin()
+        batch = record_to_graph(record, linker)
+        bodies[name] = [n.id for n in batch.nodes if n.label == "PublicBody"]
+        merges = linker.take_merges()
+        linker.commit()
+        if name == "body" and not body_first:  # the job's key node, merged into the named body
+            assert merges == [("ftm:t:b1", bodies["body"][0], "PublicBody")]
+    if body_first:
+        assert bodies["job"] == bodies["body"]
+    again = normalize(_msg({"id": "j2", "schema": "Employment", "properties": {"employee": ["p2"], "employer": ["b1"]}},
+                           {"p2": "Person", "b1": "PublicBody"}), CTX)
+    linker.begin()
+    assert [n.id for n in record_to_graph(again, linker).nodes if n.label == "PublicBody"] == bodies["body"]
+    linker.commit()
