@@ -12,6 +12,9 @@ limit of each part, all measured in one run on the same embedded servers.
 - ``fraction_of_limit``: the sustained rate over each raw limit: the part closest to 1 bounds the pipeline.
 - ``link_profile``: where the in-process link stage spends its time (cProfile, by package), the bound's
   explanation.
+- ``two_workers``: the same input on fresh servers through two ``vinculo worker`` processes of one group,
+  sustained rate and speed-up over one, and the graph after the reconcile job beside the one worker's
+  (same node ids by label).
 """
 
 from __future__ import annotations
@@ -84,6 +87,90 @@ def _hottest(stats: pstats.Stats, n: int = 15) -> list[dict[str, Any]]:
              "cumulative_share": round(v[3] / total, 3), "calls": v[1]} for (f, line, name), v in top]
 
 
+def _cpu(servers: list[Any]) -> dict[str, float]:
+    """CPU seconds so far: this process (the worker runs in it) and the embedded servers."""
+    import psutil
+
+    own = psutil.Process().cpu_times()
+    out = {"worker": own.user + own.system}
+    for proc in servers:
+        if proc is not None:
+            times = proc.cpu_times()
+            out[proc.name()] = times.user + times.system
+    return out
+
+
+def _node_ids(store: Any) -> dict[str, set[str]]:
+    from engine.graph import cypher
+
+    out = {}
+    for row in store.run(cypher.COUNT_BY_LABEL):
+        if row["label"] in ("Redirect", "Judgment", "Subscription", "Delivery"):
+            continue
+        out[row["label"]] = {r["id"] for r in store.run(cypher.NODE_IDS_BY_LABEL, {"label": row["label"]})}
+    return out
+
+
+def two_workers(data: Path, one: dict[str, set[str]], records: int) -> dict[str, Any]:
+    """Two worker processes on fresh servers: their sustained rate, then the reconcile job, then the graph."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from engine.eventlog.kafka import TOPICS, ensure_topics
+    from engine.graph.store import open_store
+    from engine.intake import publish
+    from engine.pipeline.reconcile import reconcile_entities
+    from engine.runtime.embedded import EmbeddedServices
+
+    with tempfile.TemporaryDirectory() as home:
+        services = EmbeddedServices(Path(home) / "home")
+        try:
+            infos = services.up()
+            bootstrap, uri = infos["kafka"].url, infos["graph"].url
+            ensure_topics(bootstrap, list(TOPICS), 3)
+            for kind, paths in _inputs(data):
+                publish(kind, paths, bootstrap)
+            store = open_store(uri, None, services.password())
+            env = {**os.environ, "VINCULO_HOME": str(services.home)}
+            env.pop("VINCULO_KAFKA_BOOTSTRAP", None)
+            env.pop("VINCULO_GRAPH_URI", None)
+            vinculo = Path(sys.executable).with_name("vinculo")
+            logs = [open(Path(home) / f"worker-{i}.log", "wb") for i in range(2)]  # noqa: SIM115
+            samples: list[tuple[float, int]] = []
+            workers = [subprocess.Popen([str(vinculo), "worker", "--until-idle", "--idle-seconds", "3"], env=env,
+                                        stdout=log, stderr=subprocess.STDOUT) for log in logs]
+            children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            while any(w.poll() is None for w in workers):
+                samples.append((time.perf_counter(), _mentions(store)))
+                time.sleep(0.25)
+            samples.append((time.perf_counter(), _mentions(store)))
+            for log in logs:
+                log.close()
+            seconds = time.perf_counter() - t0
+            children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_seconds = (children1.ru_utime - children0.ru_utime) + (children1.ru_stime - children0.ru_stime)
+            before = {label: len(ids) for label, ids in _node_ids(store).items()}
+            merges = reconcile_entities(store)
+            after = _node_ids(store)
+            store.close()
+        finally:
+            services.down()
+    same = {label: after.get(label, set()) == ids for label, ids in one.items()}
+    return {
+        "sustained": _sustained(samples, records),
+        "exit_codes": [w.returncode for w in workers],
+        "cpu_seconds_both_workers": round(cpu_seconds, 1),
+        "seconds_including_join_and_idle": round(seconds, 2),
+        "nodes_before_reconcile": before,
+        "reconcile_merges": len(merges),
+        "same_node_ids_as_one_worker": same,
+        "all_same": all(same.values()) and set(after) <= set(one) | {"Redirect"},
+    }
+
+
 def run(data: Path) -> dict[str, Any]:
     from engine.eventlog.kafka import read_topic
     from engine.graph.store import open_store
@@ -123,9 +210,13 @@ def run(data: Path) -> dict[str, Any]:
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
+            servers = [info.process() for info in services.running().values()]
+            cpu0 = _cpu(servers)
             t1 = time.perf_counter()
             activity = run_worker(ep, until_idle=True, idle_seconds=2.0)
             worker_seconds = time.perf_counter() - t1
+            cpu1 = _cpu(servers)
+            busy = {k: round((cpu1[k] - cpu0[k]) / worker_seconds, 2) for k in cpu0}
             done.set()
             sampler.join()
             e2e = _sustained(samples, records)
@@ -181,9 +272,11 @@ def run(data: Path) -> dict[str, Any]:
             side.sync()
             graph_seconds = time.perf_counter() - t5
             side.close()
+            one_worker_graph = _node_ids(store)
             store.close()
         finally:
             services.down()
+    pair = two_workers(data, one_worker_graph, records)
 
     limits = {
         "broker_produce": records / publish_seconds,
@@ -202,6 +295,13 @@ def run(data: Path) -> dict[str, Any]:
         "raw_limits_records_per_second": {k: round(v, 1) for k, v in limits.items()},
         "fraction_of_limit": {k: round(rate / v, 3) for k, v in limits.items()},
         "bound_by": min(limits, key=lambda k: limits[k]),
+        "two_workers": {**pair, "speed_up_over_one": round(pair["sustained"]["records_per_second"] / rate, 2)
+                        if rate else None,
+                        "cores_busy_with_one_worker": busy,
+                        "cpu_seconds_one_worker": round(busy["worker"] * worker_seconds, 1),
+                        "bounded_by": "every worker keeps the whole resolver index and reads the other's mentions "
+                                      "(catch-up), so the resolution work is done twice: compare "
+                                      "cpu_seconds_both_workers with cpu_seconds_one_worker"},
         "link_profile_own_time_share": profile,
         "link_profile_hottest_functions": hottest,
         "canonical_records": len(items),
