@@ -46,6 +46,7 @@ SCALE_SEED = 20240607
 # minutes); what it did by then is reported, with the extrapolation marked as such.
 SCAN_TIMEOUT = float(os.environ.get("VINCULO_BENCH_SCAN_TIMEOUT", "3600"))  # measured: ~23 min at 1M/5M
 LATENCY_TRIALS = 30
+SCANNERS_COMPARED = os.environ.get("VINCULO_BENCH_SCANNERS", "1") != "0"  # one and two scanner processes
 # The flag's reader asks the broker to answer a fetch within 10 ms (kafka-python's default 500 ms held a flag
 # already on `flags` for ~140 ms on average before the reader saw it: the reader's wait, not the engine's).
 LATENCY_READER_WAIT_MS = int(os.environ.get("VINCULO_BENCH_READER_WAIT_MS", "10"))
@@ -758,6 +759,7 @@ def full_scan_scale(factor: float = 1.0, batch_rows: int = 50_000, timeout: floa
             result = _run_scan_process(ep, services, timeout, factor)
             planted = graph.planted_ids()
             found = _planted_found(store, planted) if result.get("completed") else None
+            scanners = scanner_processes(ep, store, timeout) if SCANNERS_COMPARED else None
         finally:
             store.close()
     out = {
@@ -770,9 +772,55 @@ def full_scan_scale(factor: float = 1.0, batch_rows: int = 50_000, timeout: floa
                                  "by_label": nodes, "by_type": rels},
         "load": load, "falkordb_rss_mb_after_load": graph_rss_loaded, "scan": result,
     }
+    if scanners is not None:
+        out["scanner_processes"] = scanners
     if found is not None:
         out["planted_found"] = found
     return out
+
+
+def scanner_processes(ep: Any, store: Any, timeout: float, counts: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+    """The same full scan shared by one, then two ``vinculo scanner`` processes (``vinculo detect --scanners N``):
+    seconds, the flags each finds (the same set), and the speed-up of two over one."""
+    from engine.detection.scan.tasks import distributed_scan
+
+    env = {**os.environ, "VINCULO_KAFKA_BOOTSTRAP": ep.kafka_bootstrap, "VINCULO_GRAPH_URI": ep.graph_uri,
+           "VINCULO_GRAPH_PASSWORD": ep.graph_password or ""}
+    vinculo = Path(sys.executable).with_name("vinculo")
+    runs: dict[str, Any] = {}
+    found: dict[int, dict[str, int]] = {}
+    for n in counts:
+        procs = [subprocess.Popen([str(vinculo), "scanner", "--idle-exit", "20"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+        try:
+            time.sleep(3)  # the scanners start and join their group before the tasks are published
+            report = distributed_scan(store, ep.kafka_bootstrap, n, timeout=timeout)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        found[n] = dict(report.findings)
+        tasks = report.timings.get("tasks", {})
+        by_scanner: dict[str, float] = {}
+        for r in tasks.values():
+            by_scanner[r["worker"]] = by_scanner.get(r["worker"], 0.0) + r["seconds"]
+        runs[str(n)] = {"seconds": round(report.seconds, 2), "flags": sum(report.findings.values()),
+                        "peak_rss_mb_per_scanner": round(report.peak_rss_mb, 1),
+                        "tasks": {t: {"seconds": round(r["seconds"], 2), "read_seconds": round(r["read_seconds"], 2),
+                                      "scanner": r["worker"]} for t, r in tasks.items()},
+                        # the wall time no scanner spent on a task: publishing, the group's join, collecting results
+                        "coordination_seconds": round(report.seconds - max(by_scanner.values(), default=0.0), 2)}
+        _log(f"scale: {n} scanner process(es): {report.seconds:.1f} s, {runs[str(n)]['flags']} flags")
+    one, two = runs.get("1"), runs.get("2")
+    return {"runs": runs, "same_findings": len({json.dumps(f, sort_keys=True) for f in found.values()}) == 1,
+            "speed_up_two_over_one": round(one["seconds"] / two["seconds"], 2) if one and two else None,
+            "bounded_by": "coordination_seconds (tasks published on a topic two scanners must first join as a "
+                          "group, results collected) and each scanner reading the graph into its own arrays "
+                          "(read_seconds per task); two cores for the scanners and the servers"}
 
 
 def _planted_found(store: Any, planted: list[dict[str, str]]) -> dict[str, Any]:
