@@ -14,6 +14,7 @@ store or broker that is away is waited for, however long; a record that keeps fa
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -53,14 +54,14 @@ def _fetch_max_wait(ms: int) -> None:
     if getattr(driver.aiokafka.AIOKafkaConsumer, "_vinculo_wait", None) == ms:
         return
 
-    class Consumer(aiokafka.AIOKafkaConsumer):  # type: ignore[misc]
+    class Consumer(aiokafka.AIOKafkaConsumer):
         _vinculo_wait = ms
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["fetch_max_wait_ms"] = ms
             super().__init__(*args, **kwargs)
 
-    driver.aiokafka = types.SimpleNamespace(**{**vars(aiokafka), "AIOKafkaConsumer": Consumer})  # type: ignore
+    driver.aiokafka = types.SimpleNamespace(**{**vars(aiokafka), "AIOKafkaConsumer": Consumer})
 
 
 @dataclass
@@ -227,14 +228,14 @@ def build_app(
                 items = [_incoming(e) for e in events]
                 async with lock:
                     await reviews()
-                    outcome = await patiently(lambda items=items: stage.process(items), "link")
+                    outcome = await patiently(functools.partial(stage.process, items), "link")
                 await dead_letter(outcome.dead)
                 await send_all(changes, [(c["entity_id"].encode(), json.dumps(c).encode(), None)
                                          for c in outcome.changes])
                 activity.written += len(outcome.written)
                 if on_arrival and outcome.batch:
                     touched = outcome.touched()
-                    report = await patiently(lambda touched=touched: check_touched(store, touched), "detect")
+                    report = await patiently(functools.partial(check_touched, store, touched), "detect")
                     activity.flags += len(report.flags)
                     await publish_flags()
                 for event in events:

@@ -36,8 +36,8 @@ import copy
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from engine.entity_resolution.blocking import candidate_pairs as blocked_pairs
 from engine.entity_resolution.model import RULES, Model, compare_records
@@ -122,10 +122,11 @@ Table = dict[str, dict[str, float]]
 
 
 def _expect(counts: Patterns, m: Table, u: Table, share: float
-            ) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]], float]:
+            ) -> tuple[Table, Table, float]:
     """E-step: each pattern's probability of being a match, summed per level on either side."""
-    got_m: dict[str, Counter[str]] = defaultdict(Counter)
-    got_u: dict[str, Counter[str]] = defaultdict(Counter)
+    # Counters of expected counts: their values are fractional (typeshed types a Counter's values as int)
+    got_m = cast(Table, defaultdict(Counter))
+    got_u = cast(Table, defaultdict(Counter))
     matches = 0.0
     for pattern, n in counts.items():
         log_odds = math.log(share / (1 - share))
@@ -167,7 +168,7 @@ def _em(candidates: Patterns, randoms: Patterns, m: Table, u: Table, share: floa
     return m, u, share, iterations
 
 
-def _posterior(seen: Counter[str], prior: dict[str, float]) -> dict[str, float]:
+def _posterior(seen: Mapping[str, float], prior: dict[str, float]) -> dict[str, float]:
     """Levels' shares from the counts seen, plus the prior as ``PRIOR_PAIRS`` pseudo-pairs."""
     denominator = sum(seen.values()) + PRIOR_PAIRS
     return {lv: max((seen.get(lv, 0.0) + PRIOR_PAIRS * p) / denominator, EPSILON) for lv, p in prior.items()}

@@ -107,7 +107,7 @@ class Model:
         kind = pair_kind(a, b)
         kind_levels = self.levels.get(kind, {})
         total = self.prior.get(kind, 0.0)
-        parts = []
+        parts: list[tuple[str, Comparison, float]] = []
         compared = compare_records(a, b)
         identified = any((n, c.level) in _IDENTIFYING for n, c in compared.items())
         veto = None

@@ -107,9 +107,10 @@ class Resolver:
             if best.evidence < STRONG_AGAINST:
                 continue
             if crossing:
-                best = self._crossed(record, best)
-                if best is None:
+                crossed = self._crossed(record, best)
+                if crossed is None:
                     continue
+                best = crossed
             scored.append((best.weight, entity.created, entity_id, best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]

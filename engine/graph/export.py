@@ -360,7 +360,7 @@ class Exporter:
 
         # Chains of control above the bidders and suppliers, up to k hops.
         procurement = set(companies)
-        frontier: set[str] = set(companies)
+        frontier = set(companies)
         direct_controllers: dict[str, set[str]] = {}
         for hop in range(k):
             grown: dict[str, set[str]] = {}

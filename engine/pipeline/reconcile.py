@@ -83,11 +83,11 @@ def reconcile_entities(store: GraphStore) -> list[tuple[str, str, str]]:
             continue
         ordered = sorted(members, key=lambda o: (not o[1].startswith(("mx-rfc:", "mx-curp:")), o[1]))
         label, survivor = ordered[0]
-        for other_label, other in ordered[1:]:
-            if other_label != label or frozenset({survivor, other}) in refused:
+        for other_label, other_id in ordered[1:]:
+            if other_label != label or frozenset({survivor, other_id}) in refused:
                 continue  # a reviewer said these two are not one: the reviewer decides
-            merge_into(store, label, other, survivor)
-            merges.append((other, survivor, label))
+            merge_into(store, label, other_id, survivor)
+            merges.append((other_id, survivor, label))
     if merges:
         store.sync()
     return merges

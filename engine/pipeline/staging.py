@@ -25,8 +25,8 @@ _GONE = object()
 
 def _copy(entity: Entity) -> Entity:
     """A copy whose containers (members, identifiers) can change without touching the original."""
-    changes = {f.name: type(value)(value) for f in dataclasses.fields(entity)
-               if isinstance(value := getattr(entity, f.name), list | set | dict)}
+    changes: dict[str, Any] = {f.name: type(value)(value) for f in dataclasses.fields(entity)
+                                 if isinstance(value := getattr(entity, f.name), list | set | dict)}
     return dataclasses.replace(entity, **changes)
 
 
@@ -99,7 +99,7 @@ class StagedStore:
         if staged is _GONE:
             return None
         if staged is not None:
-            return staged  # type: ignore[no-any-return]
+            return staged
         found = self.base.entity(entity_id)
         if found is None:
             return None

@@ -76,10 +76,10 @@ class OCDSSource:
             if not found:  # a file that holds nothing is said so, not skipped in silence
                 yield path, RawRecord.broken(path.name, decoded[0][:65536], "file",
                                              f"{path.name} holds no OCDS record or release")
-        for ocid, found in pending.items():
-            releases = [release for _, release in found]
-            first = found[0][0]
-            names = sorted({p.name for p, _ in found})
+        for ocid, located in pending.items():
+            releases = [release for _, release in located]
+            first = located[0][0]
+            names = sorted({p.name for p, _ in located})
             where = f"ocid {ocid}" + (f" ({len(names)} files)" if len(names) > 1 else "")
             compiled = releases[0] if len(releases) == 1 else _compile(releases)
             yield first, _release(compiled, first.name, where)

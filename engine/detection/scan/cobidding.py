@@ -54,7 +54,8 @@ def _neighbours(graph: CompactGraph, rel_type: str, nodes: np.ndarray, out: bool
     rel = graph.rels[rel_type]
     start, edges, far = (rel.out_start, rel.out_edges, rel.dst) if out else (rel.in_start, rel.in_edges, rel.src)
     lo, hi = start[nodes], start[nodes + 1]
-    picked = np.concatenate([edges[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(nodes) else []
+    picked: np.ndarray | list[int] = (
+        np.concatenate([edges[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(nodes) else [])
     return np.unique(far[np.asarray(picked, dtype=np.int64)])
 
 

@@ -6,7 +6,7 @@ loop, ``nodes(label)``) to those the joins of :mod:`~engine.detection.scan.roots
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.detection.context import DetectionContext
@@ -14,13 +14,13 @@ from engine.detection.scan.compact import CompactGraph
 
 
 class CompactContext(DetectionContext):
-    def __init__(self, graph: CompactGraph, now: str, roots: dict[str, Iterable[str]] | None = None):
+    def __init__(self, graph: CompactGraph, now: str, roots: Mapping[str, Iterable[str]] | None = None):
         self.graph = graph
         self.now = now
         self.roots = {label: list(ids) for label, ids in (roots or {}).items()}
         self._institutions: dict[str, str] = {}
 
-    def restricted(self, roots: dict[str, Iterable[str]]) -> CompactContext:
+    def restricted(self, roots: Mapping[str, Iterable[str]]) -> CompactContext:
         """The same graph, a pattern's outer loop over ``roots`` only."""
         view = CompactContext(self.graph, self.now, roots)
         view._institutions = self._institutions

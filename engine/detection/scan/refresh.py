@@ -74,8 +74,8 @@ def refresh(graph: CompactGraph, store: GraphStore, since: str | None,
     for rel_type, found in incident.items():
         for pair, _ in found:
             pairs[rel_type].add(pair)
-    for found in pairs.values():
-        for src, src_label, dst, dst_label in found:
+    for joined in pairs.values():
+        for src, src_label, dst, dst_label in joined:
             for node_id, label in ((src, src_label), (dst, dst_label)):
                 if label in columns_of:
                     columns_of[label].add(node_id)

@@ -51,7 +51,7 @@ def plan(scan_id: str, stamp: str, codes: list[str], scanners: int) -> list[dict
     dataset = [c for c in codes if getattr(PATTERNS[c], "scope", "partition") == "dataset"]
     graph = [c for c in codes if c not in dataset]
     shards = max(1, scanners - (1 if dataset else 0)) if graph else 0
-    tasks = [{"scan": scan_id, "task": f"{c}", "codes": [c], "stamp": stamp} for c in dataset]
+    tasks: list[dict[str, Any]] = [{"scan": scan_id, "task": f"{c}", "codes": [c], "stamp": stamp} for c in dataset]
     tasks += [{"scan": scan_id, "task": f"graph-{i}-of-{shards}", "codes": graph, "shard": [i, shards],
                "stamp": stamp} for i in range(shards)]
     return tasks
@@ -71,7 +71,7 @@ def run_task(store: GraphStore, task: dict[str, Any], arrays: dict[str, CompactG
             read = time.perf_counter() - t0
         graph = arrays[task["scan"]]
     shard = tuple(task["shard"]) if task.get("shard") else None
-    found, stats = run_patterns(graph, store, codes, task["stamp"], shard)  # type: ignore[arg-type]
+    found, stats = run_patterns(graph, store, codes, task["stamp"], shard)
     write_flags(store, found.values(), task["stamp"])
     return {"scan": task["scan"], "task": task["task"], "found": sorted(found), "stats": stats,
             "read_seconds": round(read, 3), "seconds": round(time.perf_counter() - started, 3),
@@ -158,7 +158,7 @@ def _offset(offset: int) -> Any:
     try:
         return OffsetAndMetadata(offset, "", -1)
     except TypeError:  # kafka-python before the leader epoch
-        return OffsetAndMetadata(offset, "")  # type: ignore[call-arg]
+        return OffsetAndMetadata(offset, "")
 
 
 def distributed_scan(store: GraphStore, bootstrap: str, scanners: int, codes: list[str] | None = None,
