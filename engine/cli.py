@@ -196,6 +196,7 @@ def worker(
     activity = run_worker(
         _endpoints(), until_idle=until_idle, idle_seconds=idle_seconds,
         partitions=settings.topic_partitions, app_id=settings.app_id, batch_size=settings.write_batch,
+        within=settings.batch_within_ms / 1000, fetch_max_wait_ms=settings.fetch_max_wait_ms,
     )
     console.print(
         f"processed {activity.records} record(s): {activity.written} written, "

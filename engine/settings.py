@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of created topics.")
     app_id: str = Field(default="vinculo", description="Consumer group and faust app id.")
     write_batch: int = Field(default=500, ge=1, description="Records per graph write batch.")
+    fetch_max_wait_ms: int = Field(default=100, ge=1, le=5000, description=(
+        "How long the worker's fetch may wait on the broker for records (a quiet stream's latency per hop)."))
+    batch_within_ms: float = Field(default=50, gt=0, le=5000, description=(
+        "How long the worker gathers a batch before handling it (latency per hop)."))
     scan_schedule: str = Field(
         default="*/15 * * * *", description="Cron expression of the full detection scan (`vinculo scheduler`)."
     )

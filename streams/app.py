@@ -17,7 +17,6 @@ import asyncio
 import functools
 import json
 import logging
-import os
 import time
 import types
 from collections.abc import Awaitable, Callable
@@ -40,9 +39,10 @@ log = logging.getLogger("vinculo.worker")
 T = TypeVar("T")
 MAX_BACKOFF = 10.0
 # How long a fetch may wait on the broker for records (a quiet stream's latency at each hop), and how long
-# a batch is gathered before it is handled: each costs a record up to that much at each of the two hops.
-FETCH_MAX_WAIT_MS = int(os.environ.get("VINCULO_FETCH_MAX_WAIT_MS", "100"))
-BATCH_WITHIN_SECONDS = float(os.environ.get("VINCULO_BATCH_WITHIN_MS", "50")) / 1000
+# a batch is gathered before it is handled: each costs a record up to that much at each of the two hops
+# (settings ``fetch_max_wait_ms`` and ``batch_within_ms``).
+FETCH_MAX_WAIT_MS = 100
+BATCH_WITHIN_SECONDS = 0.05
 
 
 def _fetch_max_wait(ms: int) -> None:
@@ -107,9 +107,10 @@ def build_app(
     linker: EntityLinker | None = None,
     on_arrival: bool = True,
     within: float = BATCH_WITHIN_SECONDS,
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
-    _fetch_max_wait(FETCH_MAX_WAIT_MS)
+    _fetch_max_wait(fetch_max_wait_ms)
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",

@@ -16,7 +16,7 @@ from engine.graph.store import open_store
 from engine.pipeline.linker import EntityLinker
 from engine.runtime.endpoints import Endpoints
 from engine.sources import SOURCES
-from streams.app import Activity, build_app
+from streams.app import BATCH_WITHIN_SECONDS, FETCH_MAX_WAIT_MS, Activity, build_app
 
 log = logging.getLogger("vinculo.worker")
 PROBE_TIMEOUT = 45.0  # longer than the probe's own request timeouts: a call that outlives it is abandoned
@@ -32,6 +32,8 @@ async def _run(
     max_seconds: float | None,
     on_arrival: bool,
     catch_up_every: float = 0.0,
+    within: float = BATCH_WITHIN_SECONDS,
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
 ) -> Activity:
     ensure_topics(endpoints.kafka_bootstrap, list(TOPICS), partitions)
     store = open_store(
@@ -46,7 +48,7 @@ async def _run(
     learnt = linker.sync(store)  # what the graph holds that the snapshot (if any) does not
     log.info("linker ready: %d fact(s) learnt from the graph", learnt)
     app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, linker=linker,
-                              on_arrival=on_arrival)
+                              on_arrival=on_arrival, within=within, fetch_max_wait_ms=fetch_max_wait_ms)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,6 +136,8 @@ def run_worker(
     max_seconds: float | None = None,
     on_arrival: bool = True,
     catch_up_every: float = 0.0,
+    within: float = BATCH_WITHIN_SECONDS,
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
 ) -> Activity:
     """Process the raw topics, ``mentions`` and ``flags``. With ``until_idle``, return once
     nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
@@ -143,7 +147,7 @@ def run_worker(
     try:
         return loop.run_until_complete(
             _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival,
-                 catch_up_every)
+                 catch_up_every, within, fetch_max_wait_ms)
         )
     finally:
         _close_loop(loop)

@@ -190,7 +190,8 @@ def test_p008_and_p009():
     assert len(p009.evidence["suppliers"]) == 3
 
 
-def test_p010_bid_rotation_ring():
+def rotation_ring() -> G:
+    """Three companies that take turns winning the processes they all bid in, and a fourth bidding once."""
     g = base()
     for c in ("a", "b", "c", "x"):
         g.node(c, "Company", name=c.upper())
@@ -199,6 +200,11 @@ def test_p010_bid_rotation_ring():
         g.award("sat", winner, f"k{i}", "2017-01-01", process=f"p{i}")
         for bidder in bidders:
             g.edge(bidder, "TENDERED", f"p{i}")
+    return g
+
+
+def test_p010_bid_rotation_ring():
+    g = rotation_ring()
     [ring] = run("P010", g)
     assert set(ring.evidence["path"]) >= {"a", "b", "c"} and len(ring.evidence["processes"]) >= 3
     # one company always winning is not a rotation

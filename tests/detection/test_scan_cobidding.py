@@ -14,7 +14,7 @@ from engine.detection.scan.cobidding import louvain, partitions, rings
 from engine.detection.scan.compact import CompactGraph
 from engine.detection.scan.context import CompactContext
 from tests.detection.factory import G
-from tests.detection.test_patterns import base
+from tests.detection.test_patterns import base, rotation_ring
 
 NOW = "2026-01-01T00:00:00+00:00"
 CONFIG = default_configs()["P010"]
@@ -29,14 +29,7 @@ def both(g: G) -> tuple[dict[str, dict], dict[str, dict]]:  # type: ignore[type-
 
 
 def test_the_hand_checked_rings():
-    g = base()
-    for c in ("a", "b", "c", "x"):
-        g.node(c, "Company", name=c.upper())
-    rounds = [("a", ("a", "b", "c")), ("b", ("a", "b", "c")), ("c", ("a", "b", "c")), ("a", ("a", "b", "x"))]
-    for i, (winner, bidders) in enumerate(rounds):
-        g.award("sat", winner, f"k{i}", "2017-01-01", process=f"p{i}")
-        for bidder in bidders:
-            g.edge(bidder, "TENDERED", f"p{i}")
+    g = rotation_ring()
     reference, arrays = both(g)
     assert len(reference) == 1 and arrays == reference
     g2 = base()  # one company always winning is not a rotation
