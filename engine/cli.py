@@ -86,13 +86,16 @@ def _cell(value: Any) -> str:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False) -> None:
+def main(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                              help="Log progress; twice (-vv) also the Kafka and stream "
+                                                   "libraries' own progress.")] = 0) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    libraries = {0: logging.ERROR, 1: logging.WARNING}.get(verbose, logging.INFO)
     for noisy in ("kafka", "aiokafka", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+        logging.getLogger(noisy).setLevel(libraries)
 
 
 # -- services -------------------------------------------------------------------------------
@@ -201,6 +204,7 @@ def worker(
     console.print(
         f"processed {activity.records} record(s): {activity.written} written, "
         f"{activity.dead} dead-lettered, {activity.skipped} skipped; {activity.alerts} alert(s) delivered"
+        + (f"; {activity.restarts} stalled stream(s) taken up by a fresh consumer" if activity.restarts else "")
     )
     leave_stuck_threads()
 

@@ -78,6 +78,7 @@ class Activity:
     alerts: int = 0
     flags: int = 0
     retries: int = 0
+    restarts: int = 0  # fresh consumers after a stalled stream
     saved: float = field(default_factory=time.monotonic)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once the app has stopped
 
@@ -108,6 +109,7 @@ def build_app(
     on_arrival: bool = True,
     within: float = BATCH_WITHIN_SECONDS,
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
+    activity: Activity | None = None,
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
     _fetch_max_wait(fetch_max_wait_ms)
@@ -127,7 +129,7 @@ def build_app(
         producer_max_request_size=1_048_576,  # what a Kafka broker accepts by default
         stream_wait_empty=False,  # on stop, unacknowledged events are left to the next worker, not awaited
     )
-    activity = Activity()
+    activity = activity or Activity()
     lock = asyncio.Lock()  # the linker's state: one batch, timer or judgment at a time
     dlq = app.topic(DLQ, key_serializer="raw", value_serializer="raw")
     mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
@@ -328,3 +330,4 @@ def build_app(
             activity.touch()
 
     return app, activity
+

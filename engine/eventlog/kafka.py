@@ -108,11 +108,12 @@ def read_topic(
 class LagProbe:
     """How many input partitions still have records a consumer group has not committed.
 
-    Tansu's ListOffsets answers the start of the last batch + 1 rather than the end, so a
-    committed offset below that answer proves unread records, while one at or above it
-    only shows the group has fetched into the last batch: this is a necessary condition
-    for "drained", to combine with quiescence, never a proof on its own.
-    """
+    A broker's ListOffsets is not enough: Tansu answers the start of the last batch + 1 rather than
+    the end, so a group whose commit is anywhere inside the last batch (a producer's batch may
+    hold thousands of records) looks drained. Those partitions are settled by a fetch at the
+    committed offset: the high watermark a fetch response carries is the true end, and a record
+    at or after the commit is proof of lag. ``partitions`` limits the answer to some partitions
+    (a worker asking about its own assignment)."""
 
     def __init__(self, bootstrap: str, group: str, topics: list[str]):
         self.group, self.topics = group, topics
@@ -120,22 +121,53 @@ class LagProbe:
         # kafka-python's consumer waits 305 s for an answer by default: a broker frozen mid-call would hold the
         # worker's idle check that long
         self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="vinculo-lag",
-                                       request_timeout_ms=15000)
+                                       request_timeout_ms=15000, fetch_max_wait_ms=50, max_partition_fetch_bytes=1024,
+                                       auto_offset_reset="earliest")
 
-    def lagging(self) -> int:
-        partitions = [
-            TopicPartition(t, p) for t in self.topics for p in sorted(self._consumer.partitions_for_topic(t) or ())
-        ]
+    def lagging(self, partitions: list[TopicPartition] | None = None, settle_seconds: float = 5.0) -> int:
+        if partitions is None:
+            partitions = [
+                TopicPartition(t, p) for t in self.topics for p in sorted(self._consumer.partitions_for_topic(t) or ())
+            ]
         if not partitions:
             return 0
         ends = self._consumer.end_offsets(partitions)
         committed = self._admin.list_group_offsets({self.group: partitions}).get(self.group, {})
         behind = 0
+        unsure: dict[TopicPartition, int] = {}
         for tp in partitions:
             meta = committed.get(tp)
             position = meta.offset if meta is not None and meta.offset >= 0 else 0
-            behind += position < ends.get(tp, 0)
+            end = ends.get(tp, 0)
+            if position < end:
+                behind += 1
+            elif end > 0:  # at or past the start of the last batch: only a fetch can tell
+                unsure[tp] = position
+        if unsure:
+            behind += sum(end > unsure[tp] for tp, end in self._fetched_ends(unsure, settle_seconds).items())
         return behind
+
+    def _fetched_ends(self, positions: dict[TopicPartition, int], settle_seconds: float) -> dict[TopicPartition, int]:
+        """The high watermark of each partition, as a fetch from ``positions`` reports it."""
+        consumer = self._consumer
+        consumer.assign(list(positions))
+        for tp, position in positions.items():
+            consumer.seek(tp, position)
+        deadline = time.monotonic() + settle_seconds
+        ends: dict[TopicPartition, int] = {}
+        while len(ends) < len(positions) and time.monotonic() < deadline:
+            got = consumer.poll(timeout_ms=100, max_records=len(positions), update_offsets=False)
+            for tp, records in got.items():
+                if records:  # a record at or after the commit: behind, whatever the watermark says
+                    ends[tp] = max(records[-1].offset + 1, positions[tp] + 1)
+            for tp in positions:
+                if tp not in ends and consumer.highwater(tp) is not None:
+                    ends[tp] = consumer.highwater(tp)
+        missing = [tp for tp in positions if tp not in ends]
+        if missing:  # no fetch answered in time: count them behind rather than call the group drained
+            ends.update({tp: positions[tp] + 1 for tp in missing})
+        consumer.assign([])
+        return ends
 
     def close(self) -> None:
         self._consumer.close()
