@@ -64,6 +64,26 @@ def _fetch_max_wait(ms: int) -> None:
     driver.aiokafka = types.SimpleNamespace(**{**vars(aiokafka), "AIOKafkaConsumer": Consumer})
 
 
+def _gaps_are_not_acknowledgements() -> None:
+    """faust takes a jump in a partition's offsets for offsets that do not exist (compaction, transaction
+    markers) and counts them acknowledged, so its commit passes them. The worker's topics are neither
+    compacted nor transactional: their offsets are contiguous, and a jump appears only when a rebalance
+    race has faust drop records it reads again after a seek (its read offset already past them). Counted
+    acknowledged, those records are lost; not counted, the commit waits at them, the worker sees a stalled
+    partition and a fresh consumer reads them again from the commit."""
+    from faust.transport.consumer import Consumer
+
+    if getattr(Consumer, "_vinculo_gaps", False):
+        return
+
+    async def _add_gap(self: Any, tp: Any, offset_from: int, offset_to: int) -> None:
+        log.warning("%s: offsets %d..%d skipped by the consumer; the commit waits for them", tp, offset_from,
+                    offset_to)
+
+    Consumer._add_gap = _add_gap  # type: ignore[method-assign]
+    Consumer._vinculo_gaps = True  # type: ignore[attr-defined]
+
+
 @dataclass
 class Activity:
     """What the worker has done, for ``--until-idle`` and for the closing summary."""
@@ -113,6 +133,7 @@ def build_app(
 ) -> tuple[faust.App, Activity]:
     linker = linker or EntityLinker()
     _fetch_max_wait(fetch_max_wait_ms)
+    _gaps_are_not_acknowledgements()
     app = faust.App(
         app_id,
         broker=f"kafka://{bootstrap}",
