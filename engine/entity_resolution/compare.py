@@ -308,7 +308,11 @@ def _company_words(sx: list[str], sy: list[str], score: float) -> Comparison | N
 
 
 _FORM_FAMILY = {"SA_DE_CV": "SA", "SAPI_DE_CV": "SAPI", "SAB_DE_CV": "SAB", "S_DE_RL_DE_CV": "S_DE_RL",
-                "SPR_DE_RL_DE_CV": "SPR_DE_RL", "SC_DE_RL_DE_CV": "SC_DE_RL", "SAS_DE_CV": "SAS"}
+                "SPR_DE_RL_DE_CV": "SPR_DE_RL", "SC_DE_RL_DE_CV": "SC_DE_RL", "SAS_DE_CV": "SAS",
+                # one kind of entity, several designators: a US corporation may end its name in "Incorporated",
+                # "Corporation" or "Company" (or their abbreviations), and clerks write them interchangeably;
+                # "Limited" and "Co., Ltd." both render a private limited company in English
+                "INC": "CORPORATION", "CORP": "CORPORATION", "CO": "CORPORATION", "CO_LTD": "LTD"}
 
 
 def legal_form(a: Record, b: Record) -> Comparison | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.entity_resolution.compare import company_name, person_name
+from engine.entity_resolution.compare import company_name, legal_form, person_name
 from engine.entity_resolution.given_names import variants
 from engine.entity_resolution.records import Mention, prepare
 from engine.entity_resolution.resolver import Resolver
@@ -59,6 +59,22 @@ def test_person_name_levels(a, b, level):
 ])
 def test_company_name_levels(a, b, level):
     got = company_name(prepare(company(a)), prepare(company(b)))
+    assert got is not None and got.level == level, got
+
+
+@pytest.mark.parametrize(("a", "b", "level"), [
+    # designators of one kind of entity, written interchangeably
+    ("General Foods Corporation", "General Foods Company", "compatible"),
+    ("American Fence Co.", "American Fence Inc.", "compatible"),
+    ("Nissan Motor Co., Ltd.", "Nissan Motor Limited", "compatible"),
+    ("Acme Corp.", "Acme Corporation", "same"),
+    # other kinds of entity stay different
+    ("Acme LLC", "Acme Inc.", "different"),
+    ("Acme Ltd.", "Acme Inc.", "different"),
+    ("Comercializadora Azteca SA de CV", "Comercializadora Azteca SC", "different"),
+])
+def test_legal_form_levels(a, b, level):
+    got = legal_form(prepare(company(a)), prepare(company(b)))
     assert got is not None and got.level == level, got
 
 
