@@ -150,23 +150,25 @@ class LagProbe:
     def _fetched_ends(self, positions: dict[TopicPartition, int], settle_seconds: float) -> dict[TopicPartition, int]:
         """The high watermark of each partition, as a fetch from ``positions`` reports it."""
         consumer = self._consumer
-        consumer.assign(list(positions))
-        for tp, position in positions.items():
-            consumer.seek(tp, position)
-        deadline = time.monotonic() + settle_seconds
-        ends: dict[TopicPartition, int] = {}
-        while len(ends) < len(positions) and time.monotonic() < deadline:
-            got = consumer.poll(timeout_ms=100, max_records=len(positions), update_offsets=False)
-            for tp, records in got.items():
-                if records:  # a record at or after the commit: behind, whatever the watermark says
-                    ends[tp] = max(records[-1].offset + 1, positions[tp] + 1)
-            for tp in positions:
-                if tp not in ends and consumer.highwater(tp) is not None:
-                    ends[tp] = consumer.highwater(tp)
+        consumer.assign(list(positions))  # fresh partition states: no watermark from an earlier call
+        try:
+            for tp, position in positions.items():
+                consumer.seek(tp, position)
+            deadline = time.monotonic() + settle_seconds
+            ends: dict[TopicPartition, int] = {}
+            while len(ends) < len(positions) and time.monotonic() < deadline:
+                got = consumer.poll(timeout_ms=100, max_records=len(positions), update_offsets=False)
+                for tp, records in got.items():
+                    if records:  # a record at or after the commit: behind, whatever the watermark says
+                        ends[tp] = max(records[-1].offset + 1, positions[tp] + 1)
+                for tp in positions:
+                    if tp not in ends and consumer.highwater(tp) is not None:
+                        ends[tp] = consumer.highwater(tp)
+        finally:
+            consumer.assign([])
         missing = [tp for tp in positions if tp not in ends]
         if missing:  # no fetch answered in time: count them behind rather than call the group drained
             ends.update({tp: positions[tp] + 1 for tp in missing})
-        consumer.assign([])
         return ends
 
     def close(self) -> None:
