@@ -33,6 +33,7 @@ from engine.graph.store import GraphStore
 from engine.pipeline.judgments import apply_judgments
 from engine.pipeline.linker import EntityLinker
 from engine.pipeline.stages import TRANSIENT, DeadLetter, Incoming, LinkStage, NormalizeStage
+from engine.settings import Settings
 from engine.sources import SOURCES
 
 log = logging.getLogger("vinculo.worker")
@@ -41,8 +42,8 @@ MAX_BACKOFF = 10.0
 # How long a fetch may wait on the broker for records (a quiet stream's latency at each hop), and how long
 # a batch is gathered before it is handled: each costs a record up to that much at each of the two hops
 # (settings ``fetch_max_wait_ms`` and ``batch_within_ms``).
-FETCH_MAX_WAIT_MS = 100
-BATCH_WITHIN_SECONDS = 0.05
+FETCH_MAX_WAIT_MS: int = Settings.model_fields["fetch_max_wait_ms"].default
+BATCH_WITHIN_SECONDS: float = Settings.model_fields["batch_within_ms"].default / 1000
 
 
 def _fetch_max_wait(ms: int) -> None:
@@ -351,4 +352,3 @@ def build_app(
             activity.touch()
 
     return app, activity
-
