@@ -191,15 +191,25 @@ def publish(
 def worker(
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit once every input topic is drained.")] = False,
     idle_seconds: Annotated[float, typer.Option(help="Quiet time that counts as drained.")] = 3.0,
+    stages: Annotated[str, typer.Option(
+        help="Stages this process runs, comma-separated: normalize (raw topics → mentions), link (mentions → "
+             "graph, on-arrival flags), alerts (flags and changes → deliveries). Split over processes, each has a "
+             "core of its own; each set of stages is its own consumer group.")] = "normalize,link,alerts",
 ) -> None:
     """Run the stream worker: raw topics → graph (+ dead letters), flags → alerts."""
+    from streams.app import group_id
     from streams.worker import leave_stuck_threads, run_worker
 
     settings = _settings()
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
+    try:
+        group_id(settings.app_id, chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--stages") from exc
     activity = run_worker(
         _endpoints(), until_idle=until_idle, idle_seconds=idle_seconds,
         partitions=settings.topic_partitions, app_id=settings.app_id, batch_size=settings.write_batch,
-        within=settings.batch_within_ms / 1000, fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        within=settings.batch_within_ms / 1000, fetch_max_wait_ms=settings.fetch_max_wait_ms, stages=chosen,
     )
     console.print(
         f"processed {activity.records} record(s): {activity.written} written, "

@@ -44,6 +44,34 @@ MAX_BACKOFF = 10.0
 # (settings ``fetch_max_wait_ms`` and ``batch_within_ms``).
 FETCH_MAX_WAIT_MS: int = Settings.model_fields["fetch_max_wait_ms"].default
 BATCH_WITHIN_SECONDS: float = Settings.model_fields["batch_within_ms"].default / 1000
+# What a worker process can run: normalise (raw topics → ``mentions``), link (``mentions`` → graph, with
+# on-arrival detection and ``flags``) and alerts (``flags`` and ``graph.changes`` → deliveries). One process
+# runs all three by default; split over processes, each stage has a core of its own.
+STAGES: tuple[str, ...] = ("normalize", "link", "alerts")
+
+
+def stage_topics(stages: frozenset[str] | tuple[str, ...]) -> list[str]:
+    """The topics the given stages read."""
+    topics: list[str] = []
+    if "normalize" in stages:
+        topics += [source.topic for source in SOURCES.values()]
+    if "link" in stages:
+        topics.append(MENTIONS)
+    if "alerts" in stages:
+        topics += [FLAGS, GRAPH_CHANGES]
+    return topics
+
+
+def group_id(app_id: str, stages: frozenset[str] | tuple[str, ...]) -> str:
+    """The consumer group of a worker running ``stages``: ``app_id`` for all of them, else one group per
+    set of stages (``vinculo-link`` …), since faust's assignor expects every member of a group to read the
+    same topics."""
+    unknown = set(stages) - set(STAGES)
+    if unknown or not stages:
+        raise ValueError(f"unknown stage(s) {sorted(unknown)}: choose among {', '.join(STAGES)}")
+    if set(stages) == set(STAGES):
+        return app_id
+    return app_id + "-" + "-".join(s for s in STAGES if s in stages)
 
 
 def _fetch_max_wait(ms: int) -> None:
@@ -131,7 +159,10 @@ def build_app(
     within: float = BATCH_WITHIN_SECONDS,
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     activity: Activity | None = None,
+    stages: frozenset[str] | tuple[str, ...] = STAGES,
 ) -> tuple[faust.App, Activity]:
+    """The worker's app for ``stages`` (all by default), in the consumer group :func:`group_id` names."""
+    app_id = group_id(app_id, stages)
     linker = linker or EntityLinker()
     _fetch_max_wait(fetch_max_wait_ms)
     _gaps_are_not_acknowledgements()
@@ -229,8 +260,9 @@ def build_app(
 
         app.agent(topic, name=f"normalize-{kind}")(normalize)
 
-    for kind, source in SOURCES.items():
-        normalize_agent(kind, source.topic)
+    if "normalize" in stages:
+        for kind, source in SOURCES.items():
+            normalize_agent(kind, source.topic)
 
     async def publish_flags() -> None:
         """New flags onto ``flags`` (each accepted by the broker), then marked published."""
@@ -269,9 +301,6 @@ def build_app(
                 activity.busy -= 1
                 activity.touch()
 
-    app.agent(mentions, name="link")(link_mentions)
-
-    @app.timer(5.0)
     async def between_batches() -> None:
         """Judgments and other workers' entities reach an idle worker too; the state is saved now and then."""
         if activity.busy:
@@ -281,6 +310,12 @@ def build_app(
             if time.monotonic() - activity.saved > 30:
                 await asyncio.to_thread(linker.save)
                 activity.saved = time.monotonic()
+
+    if "link" in stages:
+        app.agent(mentions, name="link")(link_mentions)
+        app.timer(5.0)(between_batches)
+    if "alerts" not in stages:
+        return app, activity
 
     # -- alerts: flags and graph changes matched against subscriptions, delivered through the outbox ----------
     async def send_alert(topic_name: str, key: bytes, value: bytes, headers: dict[str, bytes]) -> None:

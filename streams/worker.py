@@ -14,13 +14,12 @@ from collections.abc import Callable
 import faust
 from kafka import TopicPartition
 
-from engine.eventlog.kafka import FLAGS, GRAPH_CHANGES, MENTIONS, TOPICS, LagProbe, ensure_topics
+from engine.eventlog.kafka import TOPICS, LagProbe, ensure_topics
 from engine.graph.merge import finish_merges
 from engine.graph.store import open_store
 from engine.pipeline.linker import EntityLinker
 from engine.runtime.endpoints import Endpoints
-from engine.sources import SOURCES
-from streams.app import BATCH_WITHIN_SECONDS, FETCH_MAX_WAIT_MS, Activity, build_app
+from streams.app import BATCH_WITHIN_SECONDS, FETCH_MAX_WAIT_MS, STAGES, Activity, build_app, group_id, stage_topics
 
 log = logging.getLogger("vinculo.worker")
 PROBE_TIMEOUT = 45.0  # longer than the probe's own request timeouts: a call that outlives it is abandoned
@@ -43,19 +42,22 @@ async def _run(
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     stall_seconds: float = STALL_SECONDS,
     started: Callable[[faust.App], None] | None = None,
+    stages: frozenset[str] | tuple[str, ...] = STAGES,
 ) -> Activity:
+    group = group_id(app_id, stages)
     ensure_topics(endpoints.kafka_bootstrap, list(TOPICS), partitions)
     store = open_store(
         endpoints.graph_uri, endpoints.graph_user, endpoints.graph_password, endpoints.graph_name
     )
     store.ensure_schema()
-    state_dir = endpoints.home / "resolver" / app_id if endpoints.home is not None else None
-    linker = EntityLinker(state_dir, catch_up_every=catch_up_every)
-    finished = finish_merges(store)  # merges a crash cut short: their redirect is there, their moves are not
-    if finished:
-        log.warning("finished %d merge(s) cut short", len(finished))
-    learnt = linker.sync(store)  # what the graph holds that the snapshot (if any) does not
-    log.info("linker ready: %d fact(s) learnt from the graph", learnt)
+    state_dir = endpoints.home / "resolver" / group if endpoints.home is not None else None
+    linker = EntityLinker(state_dir if "link" in stages else None, catch_up_every=catch_up_every)
+    if "link" in stages:
+        finished = finish_merges(store)  # merges a crash cut short: their redirect is there, their moves are not
+        if finished:
+            log.warning("finished %d merge(s) cut short", len(finished))
+        learnt = linker.sync(store)  # what the graph holds that the snapshot (if any) does not
+        log.info("linker ready: %d fact(s) learnt from the graph", learnt)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,15 +65,15 @@ async def _run(
             loop.add_signal_handler(sig, stop.set)
         except (RuntimeError, ValueError):  # not the main thread (several workers in one process)
             break
-    inputs = [source.topic for source in SOURCES.values()] + [MENTIONS, FLAGS, GRAPH_CHANGES]
-    watch = _Watch(endpoints.kafka_bootstrap, app_id, inputs, LagProbe(endpoints.kafka_bootstrap, app_id, inputs)
+    inputs = stage_topics(stages)
+    watch = _Watch(endpoints.kafka_bootstrap, group, inputs, LagProbe(endpoints.kafka_bootstrap, group, inputs)
                    if until_idle else None)
     activity: Activity | None = None
     try:
         while True:
             app, activity = build_app(endpoints.kafka_bootstrap, store, app_id, batch_size, linker=linker,
                                       on_arrival=on_arrival, within=within, fetch_max_wait_ms=fetch_max_wait_ms,
-                                      activity=activity)
+                                      activity=activity, stages=stages)
             await app.start()
             if started is not None:
                 started(app)
@@ -84,7 +86,7 @@ async def _run(
             activity.restarts += 1
             activity.touch()
     finally:
-        if activity is not None:
+        if activity is not None and "link" in stages:
             await asyncio.to_thread(_save, linker)
         store.close()
         watch.close()
@@ -208,8 +210,10 @@ def run_worker(
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     stall_seconds: float = STALL_SECONDS,
     started: Callable[[faust.App], None] | None = None,
+    stages: frozenset[str] | tuple[str, ...] = STAGES,
 ) -> Activity:
-    """Process the raw topics, ``mentions`` and ``flags``. With ``until_idle``, return once
+    """Process the raw topics, ``mentions`` and ``flags`` (or the topics of ``stages`` alone, in the group
+    :func:`~streams.app.group_id` names). With ``until_idle``, return once
     nothing has happened for ``idle_seconds`` after the group has its partitions, no batch
     is in progress, and no input partition of the group holds a record beyond its commit
     (see :class:`LagProbe`). A worker whose stream has stalled (see :func:`_serve`) starts a
@@ -218,7 +222,7 @@ def run_worker(
     try:
         return loop.run_until_complete(
             _run(endpoints, until_idle, idle_seconds, partitions, app_id, batch_size, max_seconds, on_arrival,
-                 catch_up_every, within, fetch_max_wait_ms, stall_seconds, started)
+                 catch_up_every, within, fetch_max_wait_ms, stall_seconds, started, stages)
         )
     finally:
         _close_loop(loop)
