@@ -1,10 +1,11 @@
 """End-to-end throughput (``bench/e2e.json``): real records from publishing to the graph, beside the raw
 limit of each part, all measured in one run on the same embedded servers.
 
-- ``records_per_second``: SAT's 69-B list and the real OCDS samples published, then one ``vinculo worker``
-  (both stages, on-arrival checks on) until drained. The rate is *sustained*: read from the graph's
-  mention count between 10% and 90% of its final value, so the group join and the idle wait at the end
-  are not counted.
+- ``records_per_second``: SAT's 69-B list and the real OCDS samples published, then the stages split over
+  two processes (``vinculo worker --stages normalize`` and ``--stages link,alerts``, on-arrival checks on)
+  until drained (``split_stages``); ``one_process``: one worker running every stage, in this process. The
+  rate is *sustained*: read from the graph's mention count between 10% and 90% of its final value, so the
+  group join and the idle wait at the end are not counted.
 - ``raw_limits``: each part alone, at full speed, on the same records: the broker taking them
   (``intake.publish``) and giving them back (a plain consumer), the normalise stage in process, the link
   stage in process (resolver and graph writes, no broker) into a second graph of the same server, and the
@@ -14,7 +15,7 @@ limit of each part, all measured in one run on the same embedded servers.
   explanation.
 - ``two_workers``: the same input on fresh servers through two ``vinculo worker`` processes of one group,
   sustained rate and speed-up over one, and the graph after the reconcile job beside the one worker's
-  (same node ids by label).
+  (same node ids by label); ``split_stages`` the same for the stages split.
 """
 
 from __future__ import annotations
@@ -111,8 +112,13 @@ def _node_ids(store: Any) -> dict[str, set[str]]:
     return out
 
 
-def two_workers(data: Path, one: dict[str, set[str]], records: int) -> dict[str, Any]:
-    """Two worker processes on fresh servers: their sustained rate, then the reconcile job, then the graph."""
+SPLIT = (("normalize",), ("link", "alerts"))
+
+
+def processes(data: Path, one: dict[str, set[str]], records: int,
+              stages: tuple[tuple[str, ...] | None, ...] = (None, None)) -> dict[str, Any]:
+    """Worker processes on fresh servers, each running ``stages`` (None: all, one group) — two of the same
+    group, or the stages split — their sustained rate, then the reconcile job, then the graph."""
     import os
     import resource
     import subprocess
@@ -139,8 +145,12 @@ def two_workers(data: Path, one: dict[str, set[str]], records: int) -> dict[str,
             vinculo = Path(sys.executable).with_name("vinculo")
             logs = [open(Path(home) / f"worker-{i}.log", "wb") for i in range(2)]  # noqa: SIM115
             samples: list[tuple[float, int]] = []
-            workers = [subprocess.Popen([str(vinculo), "worker", "--until-idle", "--idle-seconds", "3"], env=env,
-                                        stdout=log, stderr=subprocess.STDOUT) for log in logs]
+            commands = [[str(vinculo), "worker", "--until-idle", "--idle-seconds", "3"]
+                        + (["--stages", ",".join(chosen)] if chosen else []) for chosen in stages]
+            if stages == SPLIT:  # the link process waits longer for its input: normalise has to join its group first
+                commands[1][4] = "15"
+            workers = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                       for command, log in zip(commands, logs, strict=True)]
             children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             while any(w.poll() is None for w in workers):
@@ -161,6 +171,7 @@ def two_workers(data: Path, one: dict[str, set[str]], records: int) -> dict[str,
     same = {label: after.get(label, set()) == ids for label, ids in one.items()}
     return {
         "sustained": _sustained(samples, records),
+        "commands": [" ".join(["vinculo", *c[1:]]) for c in commands],
         "exit_codes": [w.returncode for w in workers],
         "cpu_seconds_both_workers": round(cpu_seconds, 1),
         "seconds_including_join_and_idle": round(seconds, 2),
@@ -274,7 +285,8 @@ def run(data: Path) -> dict[str, Any]:
             store.close()
         finally:
             services.down()
-    pair = two_workers(data, one_worker_graph, records)
+    pair = processes(data, one_worker_graph, records)
+    split = processes(data, one_worker_graph, records, SPLIT)
 
     limits = {
         "broker_produce": records / publish_seconds,
@@ -283,18 +295,22 @@ def run(data: Path) -> dict[str, Any]:
         "link_stage": consumed / link_seconds,  # the raw records behind the canonical ones linked
         "graph_writes_alone": consumed / graph_seconds,
     }
-    rate = e2e["records_per_second"]
+    one = e2e["records_per_second"]
+    rate = split["sustained"]["records_per_second"]
     return {
         "records_per_second": rate,
+        "configuration": "two processes on the embedded servers: `vinculo worker --stages normalize` and "
+                         "`vinculo worker --stages link,alerts` (split_stages below); one process running every "
+                         "stage: one_process",
         "records": records,
-        "dead_lettered": activity.dead,
-        "worker_seconds_including_join_and_idle": round(worker_seconds, 2),
-        "sustained": e2e,
+        "split_stages": {**split, "speed_up_over_one": round(rate / one, 2) if one else None},
+        "one_process": {"records_per_second": one, "sustained": e2e, "dead_lettered": activity.dead,
+                        "worker_seconds_including_join_and_idle": round(worker_seconds, 2)},
         "raw_limits_records_per_second": {k: round(v, 1) for k, v in limits.items()},
         "fraction_of_limit": {k: round(rate / v, 3) for k, v in limits.items()},
         "bound_by": min(limits, key=lambda k: limits[k]),
-        "two_workers": {**pair, "speed_up_over_one": round(pair["sustained"]["records_per_second"] / rate, 2)
-                        if rate else None,
+        "two_workers": {**pair, "speed_up_over_one": round(pair["sustained"]["records_per_second"] / one, 2)
+                        if one else None,
                         "cores_busy_with_one_worker": busy,
                         "cpu_seconds_one_worker": round(busy["worker"] * worker_seconds, 1),
                         "bounded_by": "every worker keeps the whole resolver index and reads the other's mentions "

@@ -45,13 +45,13 @@ class NewCompanyLargeAward:
 
     def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for company in list(ctx.nodes("Company")):
-            props = ctx.props(company)
-            born, source = _incorporated(props)
+            large = [a for a in ctx.awards(company) if a.date and (a.amount or 0) >= config.min_amount]
+            if not large:  # most companies: asked before the incorporation date is read from the RFC
+                continue
+            born, source = _incorporated(ctx.props(company))
             if born is None:
                 continue
-            for award in ctx.awards(company):
-                if not award.date or (award.amount or 0) < config.min_amount:
-                    continue
+            for award in large:
                 try:
                     days = (date.fromisoformat(award.date) - born).days
                 except ValueError:
