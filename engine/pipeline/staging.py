@@ -30,6 +30,15 @@ def _copy(entity: Entity) -> Entity:
     return dataclasses.replace(entity, **changes)
 
 
+def _by_entity(postings: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Key → entities, turned into entity → keys (one call to the index per entity, not per key)."""
+    out: dict[str, list[str]] = {}
+    for key, ids in postings.items():
+        for entity_id in ids:
+            out.setdefault(entity_id, []).append(key)
+    return out
+
+
 class StagedStore:
     """A :class:`ResolverStore` whose writes stay in an overlay until committed."""
 
@@ -61,12 +70,10 @@ class StagedStore:
                 base.put_entity(value)
         for record, entity_id in self._mentions.values():
             base.put_mention(record, entity_id)
-        for key, ids in self._removed.items():
-            for entity_id in ids:
-                base.unindex((key,), entity_id)
-        for key, ids in self._added.items():
-            for entity_id in ids:
-                base.index((key,), entity_id)
+        for entity_id, keys in _by_entity(self._removed).items():
+            base.unindex(keys, entity_id)
+        for entity_id, keys in _by_entity(self._added).items():
+            base.index(keys, entity_id)
         if self._sequence is not None:
             while base.next_sequence() < self._sequence:
                 pass
@@ -130,9 +137,14 @@ class StagedStore:
         return entity_id
 
     def postings(self, key: str) -> Iterable[str]:
+        added, removed = self._added.get(key), self._removed.get(key)
+        if not added and not removed:
+            return self.base.postings(key)  # read, not changed, by the callers: no copy
         out = set(self.base.postings(key))
-        out -= self._removed.get(key, set())
-        out |= self._added.get(key, set())
+        if removed:
+            out -= removed
+        if added:
+            out |= added
         return out
 
     def posting_size(self, key: str) -> int:
@@ -141,9 +153,15 @@ class StagedStore:
         return len(set(self.postings(key)))
 
     def index(self, keys: Iterable[str], entity_id: str) -> None:
+        added, removed = self._added, self._removed
         for key in keys:
-            self._added.setdefault(key, set()).add(entity_id)
-            self._removed.get(key, set()).discard(entity_id)
+            ids = added.get(key)
+            if ids is None:
+                added[key] = {entity_id}
+            else:
+                ids.add(entity_id)
+            if key in removed:
+                removed[key].discard(entity_id)
 
     def unindex(self, keys: Iterable[str], entity_id: str) -> None:
         for key in keys:
