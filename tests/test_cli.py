@@ -56,3 +56,9 @@ def test_cli_round_trip(tmp_path):
         assert "stopped" in vinculo(home, "down").stdout
     assert all(not psutil.pid_exists(pid) for pid in pids)
     assert "nothing was running" in vinculo(home, "down").stdout
+
+
+def test_worker_refuses_an_unknown_stage(tmp_path):
+    done = vinculo(tmp_path / "home", "worker", "--stages", "normalize,lnk", check=False)
+    assert done.returncode == 2
+    assert "lnk" in done.stderr and "normalize, link, alerts" in done.stderr
