@@ -257,7 +257,11 @@ class EmbeddedServices:
                 "auto-aof-rewrite-percentage 100",
                 "auto-aof-rewrite-min-size 2mb",
                 f'dir "{data}"',
-                f'loadmodule "{module}"',
+                # one query thread: two read queries at once over the same relationship matrix crashed FalkorDB
+                # (SIGSEGV in its thread pool; two scanner processes paging DIRECTS of the 1M-node graph, twice
+                # in two runs; FalkorDB/FalkorDB#1240 is the open report of such crashes). On the small
+                # machines the embedded server is for, queries in parallel gained little.
+                f'loadmodule "{module}" THREAD_COUNT 1',
                 "daemonize no",
                 f'logfile "{self.logs / "falkordb.log"}"',
             ]
