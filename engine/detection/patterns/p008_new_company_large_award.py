@@ -53,7 +53,7 @@ class NewCompanyLargeAward:
                 continue
             for award in large:
                 try:
-                    days = (date.fromisoformat(award.date) - born).days
+                    days = (date.fromisoformat(award.date or "") - born).days
                 except ValueError:
                     continue
                 if not 0 <= days <= config.max_days:
