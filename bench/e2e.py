@@ -145,10 +145,11 @@ def processes(data: Path, one: dict[str, set[str]], records: int,
             vinculo = Path(sys.executable).with_name("vinculo")
             logs = [open(Path(home) / f"worker-{i}.log", "wb") for i in range(2)]  # noqa: SIM115
             samples: list[tuple[float, int]] = []
-            commands = [[str(vinculo), "worker", "--until-idle", "--idle-seconds", "3"]
+            # a process fed by another (no normalise stage) waits longer before it calls itself drained: the
+            # normalise process has to join its group before anything reaches it
+            commands = [[str(vinculo), "worker", "--until-idle",
+                         "--idle-seconds", "15" if chosen and "normalize" not in chosen else "3"]
                         + (["--stages", ",".join(chosen)] if chosen else []) for chosen in stages]
-            if stages == SPLIT:  # the link process waits longer for its input: normalise has to join its group first
-                commands[1][4] = "15"
             workers = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
                        for command, log in zip(commands, logs, strict=True)]
             children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
