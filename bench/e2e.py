@@ -1,11 +1,14 @@
-"""End-to-end throughput (``bench/e2e.json``): real records from publishing to the graph, beside the raw
-limit of each part, all measured in one run on the same embedded servers.
+"""End-to-end throughput (``bench/e2e.json``): records of every source kind from publishing to the graph,
+beside the raw limit of each part, all measured in one run on the same embedded servers.
 
-- ``records_per_second``: SAT's 69-B list and the real OCDS samples published, then the stages split over
-  two processes (``vinculo worker --stages normalize`` and ``--stages link,alerts``, on-arrival checks on)
-  until drained (``split_stages``); ``one_process``: one worker running every stage, in this process. The
-  rate is *sustained*: read from the graph's mention count between 10% and 90% of its final value, so the
-  group join and the idle wait at the end are not counted.
+- Input: the real files of ``../shared/data`` (SAT's 69-B list, the OCDS samples, BODS and FtM examples)
+  and PDN S1/S2/S3 declarations, records and sanctions with a BODS chain generated around the real OCDS
+  buyers and suppliers (``devtools.scenario``, seed and size below); the mapped CSV is the only kind left out.
+- ``records_per_second``: the input published, then the stages split over three processes (``vinculo
+  worker --stages normalize``, ``--stages link`` and ``--stages alerts``, which runs the on-arrival check of
+  what the link process wrote) until drained (``split_stages``); ``one_process``: one worker running every
+  stage, in this process. The rate is *sustained*: read from the graph's mention count between 10% and 90%
+  of its final value, so the group join and the idle wait at the end are not counted.
 - ``raw_limits``: each part alone, at full speed, on the same records: the broker taking them
   (``intake.publish``) and giving them back (a plain consumer), the normalise stage in process, the link
   stage in process (resolver and graph writes, no broker) into a second graph of the same server, and the
@@ -15,7 +18,10 @@ limit of each part, all measured in one run on the same embedded servers.
   explanation.
 - ``two_workers``: the same input on fresh servers through two ``vinculo worker`` processes of one group,
   sustained rate and speed-up over one, and the graph after the reconcile job beside the one worker's
-  (same node ids by label); ``split_stages`` the same for the stages split.
+  (node ids by label; people, companies and public bodies as clusters of mentions, their ids depending on
+  arrival order); ``split_stages`` the same for the stages split.
+- ``cpu_ms_per_record``: the CPU each process (workers, broker, graph server) spent per record, the sizing
+  arithmetic: records/s per core, and the ceiling that CPU alone puts on this machine.
 """
 
 from __future__ import annotations
@@ -34,8 +40,23 @@ from typing import Any
 BATCH = 500
 
 
-def _inputs(data: Path) -> list[tuple[str, list[Path]]]:
-    return [("sat69b", [data / "sat69b" / "Listado_Completo_69-B.csv"]), ("ocds", [data / "ocds"])]
+SCENARIO_SEED, SCENARIO_OFFICIALS = 31, 3000  # ~9,200 S1 declarations, ~900 S2 records, S3, a BODS chain
+
+
+def generated(data: Path, out: Path) -> Path:
+    """The generated part of the input: PDN S1/S2/S3 and BODS around the real OCDS buyers and suppliers
+    (``devtools.scenario``, the same generator as ``vinculo generate scenario``), written under ``out``."""
+    from devtools.scenario import generate_scenario
+
+    generate_scenario(SCENARIO_SEED, out, data / "ocds", officials=SCENARIO_OFFICIALS)
+    return out
+
+
+def _inputs(data: Path, scenario: Path) -> list[tuple[str, list[Path]]]:
+    """Every source kind but the mapped CSV: real SAT 69-B, OCDS, BODS and FtM files, generated PDN and BODS."""
+    return [("sat69b", [data / "sat69b" / "Listado_Completo_69-B.csv"]), ("ocds", [data / "ocds"]),
+            ("bods", [data / "bods", scenario / "bods"]), ("ftm", [data / "ftm"]),
+            ("pdn-s1", [scenario / "s1"]), ("pdn-s2", [scenario / "s2"]), ("pdn-s3", [scenario / "s3"])]
 
 
 def _mentions(store: Any) -> int:
@@ -101,26 +122,44 @@ def _cpu(servers: list[Any]) -> dict[str, float]:
     return out
 
 
-def _node_ids(store: Any) -> dict[str, set[str]]:
-    from engine.graph import cypher
+RESOLVED = ("Person", "Company", "PublicBody")
+# labels whose ids are not compared: a resolved entity first met without an identifier is named after the
+# mention that made it, which depends on the order records of different topics arrive in (two runs of one
+# worker differ there too), and a flag's id names the entity it is about; resolved entities are compared as
+# clusters of mentions instead, flags not at all (the on-arrival check finds some, the scan the rest)
+ORDER_DEPENDENT_IDS = (*RESOLVED, "Flag")
 
-    out = {}
+
+def _node_ids(store: Any) -> dict[str, set[Any]]:
+    """Node ids by label, and each resolved entity as the set of its mentions (``Person@clusters`` …)."""
+    from engine.graph import cypher
+    from engine.graph.cypher import Statement
+
+    out: dict[str, set[Any]] = {}
     for row in store.run(cypher.COUNT_BY_LABEL):
         if row["label"] in ("Redirect", "Judgment", "Subscription", "Delivery"):
             continue
         out[row["label"]] = {r["id"] for r in store.run(cypher.NODE_IDS_BY_LABEL, {"label": row["label"]})}
+    for label in RESOLVED:
+        rows = store.run(Statement("clusters", f"MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label}) "
+                                               "RETURN e.id AS e, collect(m.id) AS ms", ()))
+        out[f"{label}@clusters"] = {frozenset(r["ms"]) for r in rows}
     return out
 
 
-SPLIT = (("normalize",), ("link", "alerts"))
+def _same(one: dict[str, set[Any]], other: dict[str, set[Any]]) -> dict[str, bool]:
+    """Label by label, what does not depend on arrival order: ids, and resolved entities as clusters."""
+    return {label: other.get(label, set()) == ids for label, ids in one.items() if label not in ORDER_DEPENDENT_IDS}
 
 
-def processes(data: Path, one: dict[str, set[str]], records: int,
+SPLIT = (("normalize",), ("link",), ("alerts",))
+
+
+def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int,
               stages: tuple[tuple[str, ...] | None, ...] = (None, None)) -> dict[str, Any]:
-    """Worker processes on fresh servers, each running ``stages`` (None: all, one group) — two of the same
+    """Worker processes on fresh servers, one for each of ``stages`` (None: all, one group) — two of the same
     group, or the stages split — their sustained rate, then the reconcile job, then the graph."""
     import os
-    import resource
     import subprocess
     import sys
 
@@ -136,54 +175,75 @@ def processes(data: Path, one: dict[str, set[str]], records: int,
             infos = services.up()
             bootstrap, uri = infos["kafka"].url, infos["graph"].url
             ensure_topics(bootstrap, list(TOPICS), 3)
-            for kind, paths in _inputs(data):
+            for kind, paths in _inputs(data, scenario):
                 publish(kind, paths, bootstrap)
             store = open_store(uri, None, services.password())
             env = {**os.environ, "VINCULO_HOME": str(services.home)}
             env.pop("VINCULO_KAFKA_BOOTSTRAP", None)
             env.pop("VINCULO_GRAPH_URI", None)
             vinculo = Path(sys.executable).with_name("vinculo")
-            logs = [open(Path(home) / f"worker-{i}.log", "wb") for i in range(2)]  # noqa: SIM115
+            logs = [open(Path(home) / f"worker-{i}.log", "wb") for i in range(len(stages))]  # noqa: SIM115
             samples: list[tuple[float, int]] = []
             # a process fed by another (no normalise stage) waits longer before it calls itself drained: the
             # normalise process has to join its group before anything reaches it
             commands = [[str(vinculo), "worker", "--until-idle",
                          "--idle-seconds", "15" if chosen and "normalize" not in chosen else "3"]
                         + (["--stages", ",".join(chosen)] if chosen else []) for chosen in stages]
+            servers = {proc.name(): proc for proc in (info.process() for info in services.running().values())
+                       if proc is not None}
+            server_cpu0 = {name: sum(proc.cpu_times()[:2]) for name, proc in servers.items()}
             workers = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
                        for command, log in zip(commands, logs, strict=True)]
-            children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            while any(w.poll() is None for w in workers):
+            ended: dict[int, tuple[int, float]] = {}  # worker → exit code, CPU seconds (its own rusage)
+            while len(ended) < len(workers):
+                for i, worker in enumerate(workers):
+                    if i not in ended:
+                        pid, status, usage = os.wait4(worker.pid, os.WNOHANG)
+                        if pid:
+                            worker.returncode = os.waitstatus_to_exitcode(status)
+                            ended[i] = (worker.returncode, usage.ru_utime + usage.ru_stime)
                 samples.append((time.perf_counter(), _mentions(store)))
                 time.sleep(0.25)
             samples.append((time.perf_counter(), _mentions(store)))
             for log in logs:
                 log.close()
             seconds = time.perf_counter() - t0
-            children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu_seconds = (children1.ru_utime - children0.ru_utime) + (children1.ru_stime - children0.ru_stime)
-            before = {label: len(ids) for label, ids in _node_ids(store).items()}
+            server_cpu = {name: sum(proc.cpu_times()[:2]) - server_cpu0[name] for name, proc in servers.items()}
+            cpu_seconds = sum(cpu for _, cpu in ended.values())
+            before = {label: len(ids) for label, ids in _node_ids(store).items() if "@" not in label}
             merges = reconcile_entities(store)
             after = _node_ids(store)
             store.close()
         finally:
             services.down()
-    same = {label: after.get(label, set()) == ids for label, ids in one.items()}
+    same = _same(one, after)
+    # the sizing arithmetic: CPU each process spent per record published (workers from start to exit, their
+    # start-up and idle wait included; the servers over the same time), and what that allows on this machine
+    per_record = {" ".join(c[2:]) if len(c) > 2 else "vinculo worker": ended[i][1] * 1000 / records
+                  for i, c in enumerate(commands)}
+    per_record.update({name: cpu * 1000 / records for name, cpu in server_cpu.items()})
+    total_ms = sum(per_record.values())
     return {
         "sustained": _sustained(samples, records),
         "commands": [" ".join(["vinculo", *c[1:]]) for c in commands],
         "exit_codes": [w.returncode for w in workers],
-        "cpu_seconds_both_workers": round(cpu_seconds, 1),
+        "cpu_seconds_all_workers": round(cpu_seconds, 1),
+        "cpu_ms_per_record": {k: round(v, 3) for k, v in per_record.items()},
+        "cpu_ms_per_record_total": round(total_ms, 3),
+        "records_per_second_per_core": round(1000 / total_ms, 1) if total_ms else None,
+        "cpu_bound_ceiling_on_this_machine": round((os.cpu_count() or 1) * 1000 / total_ms, 1) if total_ms else None,
         "seconds_including_join_and_idle": round(seconds, 2),
         "nodes_before_reconcile": before,
         "reconcile_merges": len(merges),
-        "same_node_ids_as_one_worker": same,
+        "same_as_one_worker": same,
+        "same_ids_of_order_dependent_labels": {label: after.get(label) == one.get(label)
+                                               for label in ORDER_DEPENDENT_IDS if label in one},
         "all_same": all(same.values()) and set(after) <= set(one) | {"Redirect"},
     }
 
 
-def run(data: Path) -> dict[str, Any]:
+def run(data: Path, scenario: Path) -> dict[str, Any]:
     from engine.eventlog.kafka import Message, read_topic
     from engine.graph.store import open_store
     from engine.intake import publish
@@ -204,9 +264,10 @@ def run(data: Path) -> dict[str, Any]:
 
             # the broker taking the records
             t0 = time.perf_counter()
-            reports = [publish(kind, paths, ep.kafka_bootstrap) for kind, paths in _inputs(data)]
+            reports = [publish(kind, paths, ep.kafka_bootstrap) for kind, paths in _inputs(data, scenario)]
             publish_seconds = time.perf_counter() - t0
             records = sum(r.records for r in reports)
+            by_kind = {kind: r.records for (kind, _), r in zip(_inputs(data, scenario), reports, strict=True)}
 
             # the whole pipeline, sampled from the graph
             samples: list[tuple[float, int]] = []
@@ -235,7 +296,8 @@ def run(data: Path) -> dict[str, Any]:
 
             # the broker giving them back
             t2 = time.perf_counter()
-            raw = {kind: read_topic(ep.kafka_bootstrap, SOURCES[kind].topic, idle=1.0) for kind, _ in _inputs(data)}
+            raw = {kind: read_topic(ep.kafka_bootstrap, SOURCES[kind].topic, idle=1.0)
+                   for kind, _ in _inputs(data, scenario)}
             consume_seconds = time.perf_counter() - t2 - 1.0 * len(raw)  # each read ends after 1 s of quiet
             consumed = sum(len(v) for v in raw.values())
 
@@ -286,8 +348,8 @@ def run(data: Path) -> dict[str, Any]:
             store.close()
         finally:
             services.down()
-    pair = processes(data, one_worker_graph, records)
-    split = processes(data, one_worker_graph, records, SPLIT)
+    pair = processes(data, scenario, one_worker_graph, records)
+    split = processes(data, scenario, one_worker_graph, records, SPLIT)
 
     limits = {
         "broker_produce": records / publish_seconds,
@@ -300,10 +362,13 @@ def run(data: Path) -> dict[str, Any]:
     rate = split["sustained"]["records_per_second"]
     return {
         "records_per_second": rate,
-        "configuration": "two processes on the embedded servers: `vinculo worker --stages normalize` and "
-                         "`vinculo worker --stages link,alerts` (split_stages below); one process running every "
-                         "stage: one_process",
+        "configuration": "three processes on the embedded servers: `vinculo worker --stages normalize`, "
+                         "`--stages link` and `--stages alerts` (on-arrival checks of what the link process wrote; "
+                         "split_stages below); one process running every stage: one_process",
         "records": records,
+        "records_by_kind": by_kind,
+        "generated": f"PDN S1/S2/S3 and a BODS chain from devtools.scenario, seed {SCENARIO_SEED}, "
+                     f"{SCENARIO_OFFICIALS} officials; the rest real files of ../shared/data",
         "split_stages": {**split, "speed_up_over_one": round(rate / one, 2) if one else None},
         "one_process": {"records_per_second": one, "sustained": e2e, "dead_lettered": activity.dead,
                         "worker_seconds_including_join_and_idle": round(worker_seconds, 2)},
@@ -316,7 +381,7 @@ def run(data: Path) -> dict[str, Any]:
                         "cpu_seconds_one_worker": round(busy["worker"] * worker_seconds, 1),
                         "bounded_by": "every worker keeps the whole resolver index and reads the other's mentions "
                                       "(catch-up), so the resolution work is done twice: compare "
-                                      "cpu_seconds_both_workers with cpu_seconds_one_worker"},
+                                      "cpu_seconds_all_workers with cpu_seconds_one_worker"},
         "link_profile_own_time_share": profile,
         "link_profile_hottest_functions": hottest,
         "canonical_records": len(items),
@@ -331,7 +396,8 @@ def run(data: Path) -> dict[str, Any]:
 def main(data: Path, out: Path) -> dict[str, Any]:
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "cpus": __import__("os").cpu_count()}
-    figures = {"machine": machine, **run(data)}
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = {"machine": machine, **run(data, generated(data, Path(scratch)))}
     path = out / "e2e.json"
     path.write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))

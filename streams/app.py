@@ -1,7 +1,9 @@
 """The faust app: one agent per raw topic (normalise into canonical records on ``mentions``),
-one on ``mentions`` (link: resolve and write to the graph), one on ``flags`` and one on
-``graph.changes`` (alerts: :class:`engine.alerts.service.AlertsService`), and a timer for the
-alerts' retries, digests and the changes they read from the graph.
+one on ``mentions`` (link: resolve and write to the graph, then the on-arrival check of what the
+batch touched), one on ``flags`` and one on ``graph.changes`` (alerts:
+:class:`engine.alerts.service.AlertsService`), and a timer for the alerts' retries, digests and the
+changes they read from the graph. A link stage in a process without the alerts stage hands the
+on-arrival check to the alerts stage's process through ``graph.touched``.
 
 Agents are thin: they decode, call a stage of :mod:`engine.pipeline`, send what it returns and
 only then acknowledge. Events are taken without automatic acknowledgement
@@ -27,8 +29,8 @@ import faust
 
 from engine.alerts import events as alert_events
 from engine.alerts.service import AlertsService
-from engine.detection.runner import check_touched, mark_published, pending_flags
-from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, MENTIONS
+from engine.detection.runner import SEED_LABELS, check_touched, mark_published, pending_flags
+from engine.eventlog.kafka import DLQ, FLAGS, GRAPH_CHANGES, GRAPH_TOUCHED, MENTIONS
 from engine.graph.store import GraphStore
 from engine.pipeline.judgments import apply_judgments
 from engine.pipeline.linker import EntityLinker
@@ -46,7 +48,8 @@ FETCH_MAX_WAIT_MS: int = Settings.model_fields["fetch_max_wait_ms"].default
 BATCH_WITHIN_SECONDS: float = Settings.model_fields["batch_within_ms"].default / 1000
 # What a worker process can run: normalise (raw topics → ``mentions``), link (``mentions`` → graph, with
 # on-arrival detection and ``flags``) and alerts (``flags`` and ``graph.changes`` → deliveries). One process
-# runs all three by default; split over processes, each stage has a core of its own.
+# runs all three by default; split over processes, each stage has a core of its own, and the on-arrival check
+# of what a link process wrote runs in the alerts process (``graph.touched``), off the link stage's core.
 STAGES: tuple[str, ...] = ("normalize", "link", "alerts")
 
 
@@ -58,7 +61,7 @@ def stage_topics(stages: frozenset[str] | tuple[str, ...]) -> list[str]:
     if "link" in stages:
         topics.append(MENTIONS)
     if "alerts" in stages:
-        topics += [FLAGS, GRAPH_CHANGES]
+        topics += [FLAGS, GRAPH_CHANGES, GRAPH_TOUCHED]
     return topics
 
 
@@ -135,6 +138,41 @@ class Activity:
         self.last_event = time.monotonic()
 
 
+TOUCHED_IDS_PER_MESSAGE = 5_000  # ~50 bytes an id: far inside the broker's 1 MB message limit
+
+
+def touched_messages(touched: dict[str, set[str]]) -> list[bytes]:
+    """``graph.touched`` messages for what a batch wrote: ids by label (of the labels the on-arrival check
+    starts from), a few thousand ids a message."""
+    messages: list[bytes] = []
+    chunk: dict[str, list[str]] = {}
+    size = 0
+    for label in sorted(set(touched) & set(SEED_LABELS)):
+        for node_id in sorted(touched[label]):
+            chunk.setdefault(label, []).append(node_id)
+            size += 1
+            if size == TOUCHED_IDS_PER_MESSAGE:
+                messages.append(json.dumps({"touched": chunk}, ensure_ascii=False).encode())
+                chunk, size = {}, 0
+    if chunk:
+        messages.append(json.dumps({"touched": chunk}, ensure_ascii=False).encode())
+    return messages
+
+
+def read_touched(value: bytes | None) -> dict[str, list[str]]:
+    """A ``graph.touched`` message's ids by label; ValueError with the reason for anything else."""
+    try:
+        body = json.loads(value or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"unreadable graph.touched message: {exc}") from exc
+    touched = body.get("touched") if isinstance(body, dict) else None
+    if not isinstance(touched, dict) or not all(
+            isinstance(label, str) and isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            for label, ids in touched.items()):
+        raise ValueError("graph.touched message without {\"touched\": {label: [ids]}}")
+    return touched
+
+
 def _headers(event: Any) -> dict[str, str]:
     raw = event.message.headers or []
     items = raw.items() if isinstance(raw, dict) else raw
@@ -188,6 +226,7 @@ def build_app(
     mentions = app.topic(MENTIONS, key_serializer="raw", value_serializer="raw")
     flags = app.topic(FLAGS, key_serializer="raw", value_serializer="raw")
     changes = app.topic(GRAPH_CHANGES, key_serializer="raw", value_serializer="raw")
+    touched_topic = app.topic(GRAPH_TOUCHED, key_serializer="raw", value_serializer="raw")
     stage = LinkStage(store, linker)
 
     async def patiently(fn: Callable[[], T], what: str) -> T:
@@ -271,6 +310,12 @@ def build_app(
         if messages:
             await patiently(lambda: mark_published(store, [m["id"] for m in messages]), "mark flags")
 
+    async def detect(touched: dict[str, set[str]]) -> None:
+        """The on-arrival check of the neighbourhood of what was written, its flags onto ``flags``."""
+        report = await patiently(functools.partial(check_touched, store, touched), "detect")
+        activity.flags += len(report.flags)
+        await publish_flags()
+
     async def reviews() -> None:
         """Catch up with the graph (other workers, merges, judgments), and apply judgments nobody has."""
         await patiently(lambda: linker.sync(store), "catch up")
@@ -292,9 +337,10 @@ def build_app(
                 activity.written += len(outcome.written)
                 if on_arrival and outcome.batch:
                     touched = outcome.touched()
-                    report = await patiently(functools.partial(check_touched, store, touched), "detect")
-                    activity.flags += len(report.flags)
-                    await publish_flags()
+                    if "alerts" in stages:
+                        await detect(touched)
+                    else:  # the alerts stage's process checks it: this core goes on linking
+                        await send_all(touched_topic, [(b"", message, None) for message in touched_messages(touched)])
                 for event in events:
                     await stream.ack(event)
             finally:
@@ -379,6 +425,30 @@ def build_app(
 
     alerts_agent(flags, "alerts", alert_events.flag_new)
     alerts_agent(changes, "alerts-changes", alert_events.graph_change)
+
+    async def detect_touched(stream: Any) -> None:
+        """What link processes elsewhere wrote: the batches that arrive together are checked as one (a
+        neighbourhood read once), then acknowledged."""
+        async for events in stream.noack_take(batch_size, within=min(within, 0.05)):
+            activity.busy += 1
+            activity.touch()
+            try:
+                touched: dict[str, set[str]] = {}
+                for event in events:
+                    try:
+                        for label, ids in read_touched(event.message.value).items():
+                            touched.setdefault(label, set()).update(ids)
+                    except ValueError as exc:
+                        await dead_letter([DeadLetter(_incoming(event), "alerts", str(exc))])
+                if touched and on_arrival:
+                    await detect(touched)
+                for event in events:
+                    await stream.ack(event)
+            finally:
+                activity.busy -= 1
+                activity.touch()
+
+    app.agent(touched_topic, name="detect-touched")(detect_touched)
 
     @app.timer(1.0)
     async def alerts_due() -> None:

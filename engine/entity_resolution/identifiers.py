@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from stdnum.exceptions import ValidationError
 from stdnum.mx import curp as _curp
@@ -47,6 +48,11 @@ def parse_rfc(raw: object) -> RFC | None:
     """Return the RFC in ``raw`` if it has a valid format (12 or 13 characters), else None."""
     if not isinstance(raw, str):
         return None
+    return _parse_rfc(raw)
+
+
+@lru_cache(maxsize=65_536)  # one RFC is read many times (every mention, every record of its company)
+def _parse_rfc(raw: str) -> RFC | None:
     compact = _SEPARATORS.sub("", raw).upper()
     if len(compact) not in (12, 13):
         return None

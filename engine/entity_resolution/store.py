@@ -31,6 +31,10 @@ class Entity:
     rfcs: set[str] = field(default_factory=set)  # valid RFCs only: two of them never share an entity
     curps: set[str] = field(default_factory=set)
 
+    def copy(self) -> Entity:
+        """A copy whose containers can change without touching this one."""
+        return Entity(self.id, self.kind, self.created, list(self.members), set(self.rfcs), set(self.curps))
+
 
 @dataclass(frozen=True, slots=True)
 class Judgment:

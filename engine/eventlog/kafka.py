@@ -21,7 +21,9 @@ MENTIONS = "mentions"
 DLQ = "dlq"
 FLAGS = "flags"
 GRAPH_CHANGES = "graph.changes"
-TOPICS = (*RAW_TOPICS, MENTIONS, DLQ, FLAGS, GRAPH_CHANGES)
+# what a link stage wrote (ids by label), for the on-arrival check of a process of its own (the alerts stage)
+GRAPH_TOUCHED = "graph.touched"
+TOPICS = (*RAW_TOPICS, MENTIONS, DLQ, FLAGS, GRAPH_CHANGES, GRAPH_TOUCHED)
 
 
 @dataclass

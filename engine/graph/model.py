@@ -166,19 +166,35 @@ def _clean(props: dict[str, Any]) -> dict[str, PropValue]:
     provenance fields), so no value a source carries can rename a node or rewrite where it came from.
     """
     out: dict[str, PropValue] = {}
+    allowed = _ALLOWED
     for key, value in props.items():
-        if key in RESERVED or not _PROPERTY_NAME.match(key):
-            raise PropertyNameError(f"property name {key!r} is not allowed (reserved, or not [a-z][a-z0-9_]*)")
-        if value is None or value == "" or value == []:
+        if key not in allowed:
+            if key in RESERVED or not isinstance(key, str) or not _PROPERTY_NAME.match(key):
+                raise PropertyNameError(f"property name {key!r} is not allowed (reserved, or not [a-z][a-z0-9_]*)")
+            if len(allowed) < 100_000:  # names come from a small vocabulary; a flood of odd ones is not kept
+                allowed.add(key)
+        kind = type(value)
+        if kind is str:
+            if value:
+                out[key] = value
+        elif value is None:
             continue
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"property {key!r} is {value!r}: not a number a graph can store")
-        if isinstance(value, dict) or (
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"property {key!r} is {value!r}: not a number a graph can store")
+            out[key] = value
+        elif isinstance(value, dict) or (
             isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
         ):
             out[key] = json.dumps(value, ensure_ascii=False, sort_keys=True)
         elif isinstance(value, list):
-            out[key] = [v for v in value if v is not None]
+            if value:
+                out[key] = [v for v in value if v is not None]
+        elif value == "":
+            continue
         else:
             out[key] = value
     return out
+
+
+_ALLOWED: set[str] = set()  # property names already checked

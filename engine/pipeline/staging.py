@@ -11,7 +11,6 @@ offsets committed.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -25,9 +24,7 @@ _GONE = object()
 
 def _copy(entity: Entity) -> Entity:
     """A copy whose containers (members, identifiers) can change without touching the original."""
-    changes: dict[str, Any] = {f.name: type(value)(value) for f in dataclasses.fields(entity)
-                                 if isinstance(value := getattr(entity, f.name), list | set | dict)}
-    return dataclasses.replace(entity, **changes)
+    return entity.copy()
 
 
 def _by_entity(postings: dict[str, set[str]]) -> dict[str, list[str]]:

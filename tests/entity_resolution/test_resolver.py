@@ -266,3 +266,23 @@ def test_a_typo_in_a_company_name_still_meets_it(a: str, b: str):
     assert {k for k in ka & kb if k.startswith("c/cd:")}
     r = Resolver()
     assert r.resolve(company(a)).entity_id == r.resolve(company(b)).entity_id
+
+
+def test_an_entity_copy_keeps_every_field_and_shares_no_container():
+    """The link stage changes a copy of an entity until the graph has the batch: the copy must carry every
+    field (one added to Entity and forgotten in ``copy`` fails here) and none of the original's containers."""
+    import dataclasses
+
+    from engine.entity_resolution.store import Entity
+
+    values = {"id": "company:x", "kind": "company", "created": 7, "members": ["m1", "m2"],
+              "rfcs": {"AAA010101AAA"}, "curps": {"GOPJ800101HDFRRN09"}}
+    assert {f.name for f in dataclasses.fields(Entity)} == set(values)
+    original = Entity(**values)
+    mine = original.copy()
+    assert mine == original
+    for name in ("members", "rfcs", "curps"):
+        assert getattr(mine, name) is not getattr(original, name)
+    mine.members.append("m3")
+    mine.rfcs.add("BBB010101BBB")
+    assert original.members == ["m1", "m2"] and original.rfcs == {"AAA010101AAA"}

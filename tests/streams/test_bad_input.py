@@ -96,11 +96,15 @@ def test_records_from_other_producers_are_validated_too(stack, store):
     producer.send("raw.sat69b", key=b"w", value=json.dumps(
         {"rfc": "GFM010122DZ9", "name": "GRUAS", "status": "Inventado", "_line": 10}).encode())
     producer.send("raw.ocds", key=b"ok", value=json.dumps(_release("ocds-after", "After SA")).encode())
+    # what a link process hands to the alerts stage's on-arrival check
+    producer.send("graph.touched", value=b"{not json")
+    producer.send("graph.touched", value=json.dumps({"touched": {"Company": ["company:nobody"]}}).encode())
     producer.flush()
     producer.close()
     process(stack)
     reasons = sorted(d["reason"] for d in dead_letters(stack))
-    assert len(reasons) == 4, reasons
+    assert len(reasons) == 5, reasons
+    assert any("unreadable graph.touched message" in r for r in reasons)
     assert any("no 'ocid'" in r for r in reasons)
     assert any("not UTF-8 JSON" in r or "not valid JSON" in r for r in reasons)
     assert any("'NOTANRFC' is not a valid RFC" in r for r in reasons)

@@ -1,5 +1,6 @@
-"""The worker's stages split over processes: one runs normalise, another link and alerts, each in a consumer
-group of its own. Together they give the graph and the flags that one worker running all three gives.
+"""The worker's stages split over processes: one runs normalise, one link, one alerts (with the on-arrival
+check of what the link process wrote, handed over on ``graph.touched``), each in a consumer group of its own.
+Together they give the graph and the flags that one worker running all three gives.
 
 The reference run is one worker on servers of its own, from the same records (part of SAT's list, the real
 OCDS samples, a generated scenario with planted conflicts) published the same way. What is compared is what
@@ -23,7 +24,7 @@ import pytest
 
 from devtools.scenario import generate_scenario
 from engine.detection.runner import run_detection
-from engine.eventlog.kafka import MENTIONS, LagProbe
+from engine.eventlog.kafka import GRAPH_TOUCHED, MENTIONS, LagProbe
 from engine.graph.cypher import Statement
 from engine.graph.store import GraphStore, open_store
 from engine.intake import publish
@@ -44,7 +45,7 @@ def test_each_set_of_stages_is_its_own_group():
     assert group_id("vinculo", ("normalize",)) == "vinculo-normalize"
     assert group_id("vinculo", ("alerts", "link")) == "vinculo-link-alerts"
     assert stage_topics(("link",)) == [MENTIONS]
-    assert set(stage_topics(STAGES)) >= {MENTIONS, "flags", "graph.changes", "raw.ocds"}
+    assert set(stage_topics(STAGES)) >= {MENTIONS, "flags", "graph.changes", "graph.touched", "raw.ocds"}
     for wrong in ((), ("link", "nomalize")):
         with pytest.raises(ValueError, match="stage"):
             group_id("vinculo", wrong)
@@ -102,31 +103,35 @@ def test_split_stages_give_the_graph_and_flags_of_one_worker(stack, tmp_path):
     _publish(stack, tmp_path)
 
     split = dataclasses.replace(stack, home=tmp_path / "split")
-    runs: dict[str, list[Activity]] = {"normalize": [], "link": []}
+    runs: dict[str, list[Activity]] = {"normalize": [], "link": [], "alerts": []}
 
     def run(stages: tuple[str, ...]) -> None:
         runs[stages[0]].append(run_worker(split, until_idle=True, idle_seconds=4.0, max_seconds=300, stages=stages))
 
-    threads = [threading.Thread(target=run, args=(stages,)) for stages in (("normalize",), ("link", "alerts"))]
+    threads = [threading.Thread(target=run, args=(stages,)) for stages in (("normalize",), ("link",), ("alerts",))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    # the link process may call itself drained before the normalise one has sent anything: it is run again
-    # until its group has read every mention (what `--until-idle` promises is "drained when it looked")
-    probe = LagProbe(stack.kafka_bootstrap, group_id("vinculo", ("link", "alerts")), [MENTIONS])
-    try:
-        for _ in range(3):
-            if probe.lagging() == 0:
-                break
-            run(("link", "alerts"))
-        assert probe.lagging() == 0
-    finally:
-        probe.close()
-    (normalized,), linked = runs["normalize"], runs["link"]
+    # a process fed by another may call itself drained before anything has reached it: it is run again until
+    # its group has read everything (what `--until-idle` promises is "drained when it looked")
+    for stages, topic in ((("link",), MENTIONS), (("alerts",), GRAPH_TOUCHED)):
+        probe = LagProbe(stack.kafka_bootstrap, group_id("vinculo", stages), [topic])
+        try:
+            for _ in range(3):
+                if probe.lagging() == 0:
+                    break
+                run(stages)
+            assert probe.lagging() == 0
+        finally:
+            probe.close()
+    (normalized,), linked, alerted = runs["normalize"], runs["link"], runs["alerts"]
     assert normalized.records > 1500 and normalized.written == 0  # each process did its own stage only
     assert sum(a.records for a in linked) == 0
     assert sum(a.written for a in linked) == normalized.records - normalized.skipped
+    # the on-arrival check ran in the alerts process, from what the link process said it touched
+    assert sum(a.flags for a in linked) == 0 and sum(a.flags for a in alerted) > 0
+    assert sum(a.written for a in alerted) == 0
 
     got = open_store(split.graph_uri, split.graph_user, split.graph_password, split.graph_name)
     try:
@@ -146,3 +151,20 @@ def test_split_stages_give_the_graph_and_flags_of_one_worker(stack, tmp_path):
         assert set(_by_pattern(got)) == set(patterns) and {"P002", "P003"} <= set(patterns)
     finally:
         got.close()
+
+
+def test_what_a_link_process_touched_travels_in_messages_of_bounded_size(monkeypatch):
+    import streams.app as streams_app
+
+    monkeypatch.setattr(streams_app, "TOUCHED_IDS_PER_MESSAGE", 3)
+    touched = {"Company": {"c1", "c2"}, "Person": {"p1", "p2", "p3"}, "Mention": {"m1"}}
+    messages = streams_app.touched_messages(touched)
+    assert len(messages) == 2  # five ids of the labels the check starts from, three a message; no Mention
+    back: dict[str, set[str]] = {}
+    for message in messages:
+        for label, found in streams_app.read_touched(message).items():
+            back.setdefault(label, set()).update(found)
+    assert back == {"Company": {"c1", "c2"}, "Person": {"p1", "p2", "p3"}}
+    for bad in (b"", b"not json", b"[]", b'{"touched": {"Company": "c1"}}', b'{"touched": {"Company": [1]}}'):
+        with pytest.raises(ValueError, match="graph.touched"):
+            streams_app.read_touched(bad)
