@@ -19,7 +19,8 @@ beside the raw limit of each part, all measured in one run on the same embedded 
 - ``two_workers``: the same input on fresh servers through two ``vinculo worker`` processes of one group,
   sustained rate and speed-up over one, and the graph after the reconcile job beside the one worker's
   (node ids by label; people, companies and public bodies as clusters of mentions, their ids depending on
-  arrival order); ``split_stages`` the same for the stages split.
+  arrival order); ``split_stages`` the same for the stages split; ``one_worker_again`` one worker again,
+  how much two runs of the same thing differ.
 - ``cpu_ms_per_record``: the CPU each process (workers, broker, graph server) spent per record, the sizing
   arithmetic: records/s per core, and the ceiling that CPU alone puts on this machine.
 """
@@ -152,6 +153,22 @@ def _same(one: dict[str, set[Any]], other: dict[str, set[Any]]) -> dict[str, boo
     return {label: other.get(label, set()) == ids for label, ids in one.items() if label not in ORDER_DEPENDENT_IDS}
 
 
+def _differing(one: dict[str, set[Any]], other: dict[str, set[Any]]) -> dict[str, dict[str, int]]:
+    """Where they differ, how much: members of one only, of the other only, and how many one has."""
+    return {label: {"only_one_worker": len(ids - other.get(label, set())),
+                    "only_here": len(other.get(label, set()) - ids), "one_worker": len(ids)}
+            for label, ids in one.items() if label not in ORDER_DEPENDENT_IDS and other.get(label, set()) != ids}
+
+
+def _reconcile(store: Any) -> tuple[int, int]:
+    """The scheduled reconcile job: procedures known by a folio merged into their OCDS process (a process
+    published after them joins them only here), then duplicate people and companies."""
+    from engine.graph.merge import reconcile_processes
+    from engine.pipeline.reconcile import reconcile_entities
+
+    return len(reconcile_processes(store)), len(reconcile_entities(store))
+
+
 SPLIT = (("normalize",), ("link",), ("alerts",))
 
 
@@ -166,7 +183,6 @@ def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int
     from engine.eventlog.kafka import TOPICS, ensure_topics
     from engine.graph.store import open_store
     from engine.intake import publish
-    from engine.pipeline.reconcile import reconcile_entities
     from engine.runtime.embedded import EmbeddedServices
 
     with tempfile.TemporaryDirectory() as home:
@@ -212,7 +228,7 @@ def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int
             server_cpu = {name: sum(proc.cpu_times()[:2]) - server_cpu0[name] for name, proc in servers.items()}
             cpu_seconds = sum(cpu for _, cpu in ended.values())
             before = {label: len(ids) for label, ids in _node_ids(store).items() if "@" not in label}
-            merges = reconcile_entities(store)
+            merges = _reconcile(store)
             after = _node_ids(store)
             store.close()
         finally:
@@ -235,11 +251,12 @@ def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int
         "cpu_bound_ceiling_on_this_machine": round((os.cpu_count() or 1) * 1000 / total_ms, 1) if total_ms else None,
         "seconds_including_join_and_idle": round(seconds, 2),
         "nodes_before_reconcile": before,
-        "reconcile_merges": len(merges),
+        "reconcile_merges": {"procedures": merges[0], "entities": merges[1]},
         "same_as_one_worker": same,
         "same_ids_of_order_dependent_labels": {label: after.get(label) == one.get(label)
                                                for label in ORDER_DEPENDENT_IDS if label in one},
         "all_same": all(same.values()) and set(after) <= set(one) | {"Redirect"},
+        "differing": _differing(one, after),
     }
 
 
@@ -344,12 +361,15 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
             side.sync()
             graph_seconds = time.perf_counter() - t5
             side.close()
+            one_reconciled = _reconcile(store)  # the reference is one worker and the scheduled job after it
             one_worker_graph = _node_ids(store)
             store.close()
         finally:
             services.down()
     pair = processes(data, scenario, one_worker_graph, records)
     split = processes(data, scenario, one_worker_graph, records, SPLIT)
+    # the yardstick for "the same graph": one worker again, as a subprocess on fresh servers
+    again = processes(data, scenario, one_worker_graph, records, (None,))
 
     limits = {
         "broker_produce": records / publish_seconds,
@@ -371,6 +391,7 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
                      f"{SCENARIO_OFFICIALS} officials; the rest real files of ../shared/data",
         "split_stages": {**split, "speed_up_over_one": round(rate / one, 2) if one else None},
         "one_process": {"records_per_second": one, "sustained": e2e, "dead_lettered": activity.dead,
+                        "reconcile_merges_after": {"procedures": one_reconciled[0], "entities": one_reconciled[1]},
                         "worker_seconds_including_join_and_idle": round(worker_seconds, 2)},
         "raw_limits_records_per_second": {k: round(v, 1) for k, v in limits.items()},
         "fraction_of_limit": {k: round(rate / v, 3) for k, v in limits.items()},
@@ -382,6 +403,10 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
                         "bounded_by": "every worker keeps the whole resolver index and reads the other's mentions "
                                       "(catch-up), so the resolution work is done twice: compare "
                                       "cpu_seconds_all_workers with cpu_seconds_one_worker"},
+        "one_worker_again": {"sustained": again["sustained"], "same_as_one_worker": again["same_as_one_worker"],
+                             "differing": again["differing"], "reconcile_merges": again["reconcile_merges"],
+                             "note": "how much two runs of one worker differ: the yardstick for split_stages and "
+                                     "two_workers"},
         "link_profile_own_time_share": profile,
         "link_profile_hottest_functions": hottest,
         "canonical_records": len(items),
