@@ -369,7 +369,7 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
     pair = processes(data, scenario, one_worker_graph, records)
     split = processes(data, scenario, one_worker_graph, records, SPLIT)
     # the yardstick for "the same graph": one worker again, as a subprocess on fresh servers
-    again = processes(data, scenario, one_worker_graph, records, (None,))
+    repeat = processes(data, scenario, one_worker_graph, records, (None,))
 
     limits = {
         "broker_produce": records / publish_seconds,
@@ -403,8 +403,8 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
                         "bounded_by": "every worker keeps the whole resolver index and reads the other's mentions "
                                       "(catch-up), so the resolution work is done twice: compare "
                                       "cpu_seconds_all_workers with cpu_seconds_one_worker"},
-        "one_worker_again": {"sustained": again["sustained"], "same_as_one_worker": again["same_as_one_worker"],
-                             "differing": again["differing"], "reconcile_merges": again["reconcile_merges"],
+        "one_worker_again": {"sustained": repeat["sustained"], "same_as_one_worker": repeat["same_as_one_worker"],
+                             "differing": repeat["differing"], "reconcile_merges": repeat["reconcile_merges"],
                              "note": "how much two runs of one worker differ: the yardstick for split_stages and "
                                      "two_workers"},
         "link_profile_own_time_share": profile,
