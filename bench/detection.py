@@ -13,7 +13,9 @@ a temporary folder and always stopped:
 3. **On-arrival latency** — a ``vinculo worker`` process runs; each trial publishes an S1
    declaration (official of a fresh institution declares shares of a fresh company), waits
    until it is in the graph, then publishes the OCDS release in which that institution
-   awards that company a contract, and times publish → flag message on ``flags``.
+   awards that company a contract, and times publish → flag message on ``flags``. Then the same
+   with one ``vinculo worker --stages …`` process per stage (``on_arrival_latency_split``): the
+   check runs in the alerts process, from what the link process sent on ``graph.touched``.
 
 Run: ``python -m bench --data ../shared/data --out bench --only detection`` (or
 ``python -m bench.detection``). Writes ``bench/detection.json``.
@@ -927,7 +929,14 @@ def _send(producer: Any, item: tuple[str, Any, str]) -> None:
                   headers=[(k, v.encode()) for k, v in headers.items()]).get(timeout=30)
 
 
-def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS) -> dict[str, Any]:
+SPLIT_STAGES = ("normalize", "link", "alerts")  # one process each: the check runs in the alerts one
+
+
+def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS,
+                       stages: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Publish → flag on ``flags``, through one worker running every stage (``stages`` None: the check in
+    line after the link stage's write) or one worker process per stage (the check handed to the alerts
+    process on ``graph.touched``)."""
     from kafka import KafkaConsumer, TopicPartition
 
     from engine.eventlog.kafka import FLAGS, TOPICS, ensure_topics, make_producer
@@ -948,7 +957,9 @@ def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS) -> dict[str
         vinculo = Path(sys.executable).with_name("vinculo")
         cmd = [str(vinculo), "worker"] if vinculo.exists() else [sys.executable, "-m", "engine.cli", "worker"]
         log = open(Path(tmp) / "worker.log", "wb")  # noqa: SIM115 - closed below
-        worker = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        commands = [cmd] if stages is None else [[*cmd, "--stages", stage] for stage in stages]
+        workers = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                   for command in commands]
         store = open_store(ep.graph_uri, ep.graph_user, ep.graph_password, ep.graph_name)
         producer = make_producer(ep.kafka_bootstrap, linger_ms=0)
         consumer = KafkaConsumer(bootstrap_servers=ep.kafka_bootstrap, enable_auto_commit=False,
@@ -1002,15 +1013,18 @@ def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS) -> dict[str
             consumer.close()
             producer.close()
             store.close()
-            worker.terminate()
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(5)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait(5)
             log.close()
             worker_tail = (Path(tmp) / "worker.log").read_text(errors="replace").splitlines()[-5:]
     result: dict[str, Any] = {
+        "workers": [" ".join(["vinculo", *c[1:]]) for c in commands],
         "trials": len(latencies), "requested": trials, "failures": failures,
         "background": {"real_ocds_records": background},
         "warmup_trial_excluded": warmup,
@@ -1087,6 +1101,10 @@ def main(data_dir: Path, out_dir: Path, factor: float = 1.0,
         _log("on-arrival latency")
         report["on_arrival_latency"] = on_arrival_latency(data_dir, trials)
         seconds["on_arrival_latency"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        _log("on-arrival latency, one worker process per stage")
+        report["on_arrival_latency_split"] = on_arrival_latency(data_dir, trials, SPLIT_STAGES)
+        seconds["on_arrival_latency_split"] = round(time.perf_counter() - t, 1)
     seconds["total"] = round(time.perf_counter() - started, 1)
     report["seconds"] = seconds
     scanned = report.get("full_scan_scale", {}).get("scan", {})
@@ -1098,6 +1116,10 @@ def main(data_dir: Path, out_dir: Path, factor: float = 1.0,
     latency = report.get("on_arrival_latency", {})
     if latency.get("trials"):
         report["on_arrival"] = {"p50_seconds": latency["p50_seconds"], "p99_seconds": latency["p99_seconds"]}
+        split = report.get("on_arrival_latency_split", {})
+        if split.get("trials"):
+            report["on_arrival"]["stages_split"] = {"p50_seconds": split["p50_seconds"],
+                                                    "p99_seconds": split["p99_seconds"]}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "detection.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -1147,13 +1169,15 @@ def summary_text(report: dict[str, Any]) -> str:
                          f"(stopped at {sc.get('timed_out_after_seconds')} s), peak RSS so far "
                          f"{sc.get('peak_rss_mb_so_far')} MB; linear extrapolation (not measured): "
                          f"{sc.get('extrapolated_total_seconds_NOT_MEASURED')} s")
-    lat = report.get("on_arrival_latency")
-    if lat:
+    for key, how in (("on_arrival_latency", "one worker"), ("on_arrival_latency_split", "a process per stage")):
+        lat = report.get(key)
+        if not lat:
+            continue
         if lat.get("trials"):
-            lines.append(f"on-arrival latency ({lat['trials']} trials): p50 {lat['p50_seconds']:.3f} s, "
+            lines.append(f"on-arrival latency, {how} ({lat['trials']} trials): p50 {lat['p50_seconds']:.3f} s, "
                          f"p99 {lat['p99_seconds']:.3f} s (min {lat['min_seconds']:.3f}, max {lat['max_seconds']:.3f})")
         else:
-            lines.append(f"on-arrival latency: no successful trial; failures {lat['failures'][:3]}")
+            lines.append(f"on-arrival latency, {how}: no successful trial; failures {lat['failures'][:3]}")
     lines.append(f"seconds: {report['seconds']}")
     return "\n".join(lines)
 
