@@ -798,13 +798,7 @@ def scanner_processes(ep: Any, store: Any, timeout: float, counts: tuple[int, ..
             time.sleep(3)  # the scanners start and join their group before the tasks are published
             report = distributed_scan(store, ep.kafka_bootstrap, n, timeout=timeout)
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            _stop(procs)
         found[n] = dict(report.findings)
         tasks = report.timings.get("tasks", {})
         by_scanner: dict[str, float] = {}
@@ -929,6 +923,18 @@ def _send(producer: Any, item: tuple[str, Any, str]) -> None:
                   headers=[(k, v.encode()) for k, v in headers.items()]).get(timeout=30)
 
 
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate child processes, wait up to 30 s for each, kill what is left."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 SPLIT_STAGES = ("normalize", "link", "alerts")  # one process each: the check runs in the alerts one
 
 
@@ -1013,14 +1019,7 @@ def on_arrival_latency(data_dir: Path, trials: int = LATENCY_TRIALS,
             consumer.close()
             producer.close()
             store.close()
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait(5)
+            _stop(workers)
             log.close()
             worker_tail = (Path(tmp) / "worker.log").read_text(errors="replace").splitlines()[-5:]
     result: dict[str, Any] = {

@@ -241,7 +241,7 @@ def build_app(
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
 
-    async def send_all(topic: Any, messages: list[tuple[bytes, bytes, dict[str, bytes] | None]]) -> None:
+    async def send_all(topic: Any, messages: list[tuple[bytes | None, bytes, dict[str, bytes] | None]]) -> None:
         """Send messages and wait until the broker has every one of them; those it refused are sent again
         (a broker away is waited for). All are handed to the producer first, then awaited together."""
         delay = 0.5
@@ -340,7 +340,7 @@ def build_app(
                     if "alerts" in stages:
                         await detect(touched)
                     else:  # the alerts stage's process checks it: this core goes on linking
-                        await send_all(touched_topic, [(b"", message, None) for message in touched_messages(touched)])
+                        await send_all(touched_topic, [(None, message, None) for message in touched_messages(touched)])
                 for event in events:
                     await stream.ack(event)
             finally:

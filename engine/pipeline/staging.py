@@ -22,11 +22,6 @@ __all__ = ["StagedStore"]
 _GONE = object()
 
 
-def _copy(entity: Entity) -> Entity:
-    """A copy whose containers (members, identifiers) can change without touching the original."""
-    return entity.copy()
-
-
 def _by_entity(postings: dict[str, set[str]]) -> dict[str, list[str]]:
     """Key → entities, turned into entity → keys (one call to the index per entity, not per key)."""
     out: dict[str, list[str]] = {}
@@ -108,7 +103,7 @@ class StagedStore:
         if found is None:
             return None
         # callers change an entity in place before putting it back: they change a copy
-        mine = _copy(found)
+        mine = found.copy()
         self._entities[entity_id] = mine
         return mine
 
