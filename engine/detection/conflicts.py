@@ -17,6 +17,7 @@ from typing import Any
 from engine.detection.context import Award, ControlPath, DetectionContext, Tie, combine, held_on, within
 
 RELATION_WORDS = {"self": "", "spouse": "spouse", "dependant": "dependant"}
+NAMESAKE_PENALTY = 0.3  # score taken off when the path ends at a namesake of the company declared by name alone
 VERBS = {"OWNS": "owns", "DIRECTS": "directs", "REPRESENTS": "represents"}
 
 
@@ -79,7 +80,18 @@ def describe_tie(ctx: DetectionContext, conflict: Conflict) -> str:
         share = next((d.get("share") for t, d in ctx.out(src, kind) if t == dst and d.get("share") is not None), None)
         hops.append(f"{VERBS[kind]} {f'{share:g}% of ' if share is not None and kind == 'OWNS' else ''}{ctx.name(dst)}")
     chain = ", which ".join(hops)
-    return f"{holder} {chain}"
+    return f"{holder} {chain}{namesake_note(ctx, conflict.path)}"
+
+
+def namesake_note(ctx: DetectionContext, path: ControlPath) -> str:
+    """Why a path that ends at a namesake is only possible: the declaration named the company without an RFC."""
+    if path.namesake_of is None:
+        return ""
+    named, other = path.namesake_of, path.nodes[-1]
+    rfcs = [str(ctx.props(n).get("rfc") or "") for n in (named, other)]
+    told = f" ({rfcs[0]} / {rfcs[1]})" if all(rfcs) else ""
+    return (f" (declared by name alone, as {ctx.name(named)}; {ctx.name(other)} bears the same name with another "
+            f"RFC{told}: which company the declaration means is to be checked)")
 
 
 def describe_awards(ctx: DetectionContext, conflict: Conflict) -> str:
@@ -121,6 +133,7 @@ def evidence(ctx: DetectionContext, conflict: Conflict) -> dict[str, Any]:
             for a in conflict.awards
         ],
         "institution_roles": list(conflict.roles),
+        "namesake_of": conflict.path.namesake_of,
         "tenure_overlap": "confirmed" if conflict.tenure_known else "dates unknown",
         "periods": "post and every tie held on the award dates" if conflict.tenure_known
         else "some start or end dates unknown",

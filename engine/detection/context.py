@@ -38,6 +38,9 @@ class ControlPath:
     kinds: tuple[str, ...]  # relationship type of each hop
     share: float | None  # effective share (0–1) along OWNS hops; None when a hop is not ownership
     edges: tuple[Edges, ...] = ()  # each hop's relationships, for its period
+    # the company the last hop's declarations named, by name alone, when the path ends at a namesake of it (one
+    # name, another valid RFC): which of the two the declaration means is for a person to check
+    namesake_of: str | None = None
 
     @property
     def hops(self) -> int:
@@ -134,10 +137,18 @@ class DetectionContext:
                     longer = ControlPath(path.nodes + (company,), path.kinds + (rel_type,), combined,
                                          path.edges + (tuple(datas),))
                     paths.append(longer)
+                    if all(d.get("identified_by") == "name" for d in datas):
+                        paths.extend(ControlPath(path.nodes + (other,), longer.kinds, combined, longer.edges, company)
+                                     for other in self.namesakes(company) if other not in path.nodes)
                     walk(company, longer)
 
         walk(start, ControlPath((start,), (), 1.0))
         return paths
+
+    def namesakes(self, company: str) -> list[str]:
+        """Companies of the same name that the resolver kept apart from ``company`` by their valid RFCs."""
+        return sorted({other for other, _ in [*self.out(company, "NAMESAKE_OF"), *self.into(company, "NAMESAKE_OF")]
+                       if other != company and self.label(other) == "Company"})
 
     # -- procurement ------------------------------------------------------------------------
     def awards(self, supplier: str) -> list[Award]:

@@ -7,6 +7,11 @@ two namesakes equally well (kept apart by dates or identifiers) is held as *poss
 and a name carried by many known entities counts for less (its term frequency). Two valid,
 different RFCs (or CURPs) never share an entity, and a reviewer's judgment beats any
 score. Every change is returned as an event dict for the caller to publish.
+
+Two companies with one name and different valid RFCs are *namesakes*: a mention resolved to a
+company with a valid RFC is returned with the namesakes of that company its name meets, so that
+a mention that named one of them without an RFC — and joined whichever was known first — can be
+read as possibly the other (detection follows that, saying so).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import hashlib
 import heapq
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -37,6 +42,8 @@ AMBIGUITY = 1.0  # bits: two people this close for one mention are equally likel
 NAME_FREQUENCY_CAP = 8.0  # bits at most taken from a name's agreement for its frequency
 _NAME_KEYS = ("p/gp:", "p/pm:")
 _NAME_AGREES = frozenset({"exact", "fuzzy", "maternal_missing", "given_partial"})
+_NAME_KEY = "c/cn:"  # a company's whole name, legal form aside (blocking's key): namesakes share it
+MAX_NAMESAKES = 100  # namesakes returned for one company entity (a name this common says little anyway)
 
 
 def entity_id_for(kind: str, seed: str) -> str:
@@ -66,6 +73,9 @@ class Resolution:
     # the kind of the entity the mention belongs to, which is the graph label of its node: a company mention read
     # as a person's name can join a person, and a person mention a company without legal form
     entity_kind: str = ""
+    # companies of the same name with another valid RFC, which this (new, or newly identified) entity was kept
+    # apart from: a mention that named one of them by name alone may be the other
+    namesakes: tuple[str, ...] = ()
 
 
 class Resolver:
@@ -115,7 +125,9 @@ class Resolver:
         scored.sort(key=lambda s: (-s[0], s[1]))
         matched = [s for s in scored if s[0] >= self.model.match_weight(record.kind)]
         if matched and not self._ambiguous(matched):
-            return self._join(record, matched)
+            had_rfc = bool(self._entity_rfcs(matched[0][2]))
+            joined = self._join(record, matched)
+            return replace(joined, namesakes=self._namesakes(joined.entity_id, record, had_rfc))
         entity_id = preferred_entity_id(record)
         if self.store.entity(entity_id) is not None or self.store.redirect(entity_id) != entity_id:
             entity_id = entity_id_for(record.kind, record.id)  # that identifier's entity kept it out
@@ -128,11 +140,37 @@ class Resolver:
                     "explanation": explanation}
             self.review_queue.append(item)
             events.append({"type": "possible_match", **item})
-            return Resolution(record.id, entity_id, "possible", prob, explanation, other, events, record.kind)
+            return Resolution(record.id, entity_id, "possible", prob, explanation, other, events, record.kind,
+                              self._namesakes(entity_id, record, False))
         top = scored[0][3] if scored else None
         prob = top.probability if top else 0.0
         why = f"best candidate {prob:.2f}: {top.explain()}" if top else "no candidate"
-        return Resolution(record.id, entity_id, "new", prob, why, None, events, record.kind)
+        return Resolution(record.id, entity_id, "new", prob, why, None, events, record.kind,
+                          self._namesakes(entity_id, record, False))
+
+    def _entity_rfcs(self, entity_id: str) -> set[str]:
+        entity = self.store.entity(entity_id)
+        return set(entity.rfcs) if entity is not None else set()
+
+    def _namesakes(self, entity_id: str, record: Record, had_rfc: bool) -> tuple[str, ...]:
+        """The company entities that bear the same name (legal form aside) as a company entity with a valid RFC,
+        with other valid RFCs: the pairs the resolver kept apart by RFC alone. Looked up by the name of the
+        mention just resolved, and by every member's name when this mention gave the entity its first RFC, so that
+        the pairs found do not depend on the order mentions arrive in. Sorted, at most ``MAX_NAMESAKES``."""
+        entity = self.store.entity(entity_id)
+        if entity is None or entity.kind != "company" or not entity.rfcs or record.kind != "company":
+            return ()
+        records = [record]
+        if not had_rfc:
+            records += [m for m in (self.store.mention(i) for i in entity.members if i != record.id) if m is not None]
+        found: set[str] = set()
+        for key in {k for r in records for k in r.keys if k.startswith(_NAME_KEY)}:
+            for other_id in self.store.postings(key):
+                other = self.store.entity(self.store.redirect(other_id))
+                if (other is not None and other.id != entity.id and other.kind == "company" and other.rfcs
+                        and other.rfcs.isdisjoint(entity.rfcs)):
+                    found.add(other.id)
+        return tuple(sorted(found))[:MAX_NAMESAKES]
 
     def _kind_of(self, entity_id: str, default: str) -> str:
         entity = self.store.entity(entity_id)

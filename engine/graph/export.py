@@ -30,9 +30,9 @@ CONTROL = ("OWNS", "DIRECTS", "REPRESENTS")
 _OBSERVED = ("start", "end", "declared_on", "operation")  # a tie's period, or the declarations that state it
 _REL_PROPS = {
     "HOLDS_POSITION": ("role", "start", "end"),
-    "OWNS": ("share", "share_min", "share_max", *_OBSERVED),
-    "DIRECTS": ("role", *_OBSERVED),
-    "REPRESENTS": ("role", *_OBSERVED),
+    "OWNS": ("share", "share_min", "share_max", "identified_by", *_OBSERVED),
+    "DIRECTS": ("role", "identified_by", *_OBSERVED),
+    "REPRESENTS": ("role", "identified_by", *_OBSERVED),
     "FAMILY_OF": ("relation", *_OBSERVED),
     "INTERVENED_IN": ("role",),
     "BUYER_OF": ("role",),
@@ -141,7 +141,7 @@ NODE_COLUMNS: dict[str, tuple[str, ...]] = {
                  "authority"),
 }
 DETECTION_RELS = ("HOLDS_POSITION", "OWNS", "DIRECTS", "REPRESENTS", "FAMILY_OF", "PART_OF", "BUYER_OF", "AWARDED",
-                  "SUPPLIES", "TENDERED", "INTERVENED_IN", "LOCATED_AT", "SANCTIONED")
+                  "SUPPLIES", "TENDERED", "INTERVENED_IN", "LOCATED_AT", "SANCTIONED", "NAMESAKE_OF")
 REL_COLUMNS: dict[str, tuple[str, ...]] = {rel: _REL_PROPS.get(rel, ()) for rel in DETECTION_RELS}
 # Relationships detection reads no column of travel as one row per pair of nodes: no pattern counts them
 # (a bid's rows, one per lot as OCDS bids.details give them, are most of a national graph's relationships).
@@ -277,17 +277,22 @@ class Exporter:
         graph = nx.MultiDiGraph()
         known: dict[str, set[str]] = {label: set() for label in schema().labels}
 
-        def add(rows: Iterable[dict[str, Any]], rel_type: str) -> dict[str, set[str]]:
-            fresh: dict[str, set[str]] = {}
+        def add(rows: Iterable[dict[str, Any]], rel_type: str, far: str | None = None) -> dict[str, set[str]]:
+            """Add the rows' edges; return the nodes at their ``far`` end ("src" or "dst"), known before or not
+            (an official already met as a supplier is still an official whose relatives count), or, without
+            ``far``, the nodes met for the first time."""
+            reached: dict[str, set[str]] = {}
             for row in rows:
-                for node, label in ((row["src"], row["src_label"]), (row["dst"], row["dst_label"])):
-                    if node not in known.setdefault(label, set()):
+                for end, node, label in (("src", row["src"], row["src_label"]), ("dst", row["dst"], row["dst_label"])):
+                    first = node not in known.setdefault(label, set())
+                    if first:
                         known[label].add(node)
-                        fresh.setdefault(label, set()).add(node)
+                    if end == far or (far is None and first):
+                        reached.setdefault(label, set()).add(node)
                 key = (row.get("props") or {}).get("id")
                 if not graph.has_edge(row["src"], row["dst"], key=key):
                     graph.add_edge(row["src"], row["dst"], key=key, type=rel_type, **(row.get("props") or {}))
-            return fresh
+            return reached
 
         def follow(label: str, rel_type: str, direction: str, ids: set[str]) -> dict[str, set[str]]:
             if not ids:
@@ -296,7 +301,7 @@ class Exporter:
             if (direction == "out" and label not in rel.sources) or (direction == "in" and label not in rel.targets):
                 return {}
             stmt = out_edges(label, rel_type) if direction == "out" else in_edges(label, rel_type)
-            return add(self._edges(stmt, sorted(ids)), rel_type)
+            return add(self._edges(stmt, sorted(ids)), rel_type, "dst" if direction == "out" else "src")
 
         def merge(into: dict[str, set[str]], more: dict[str, set[str]]) -> None:
             for label, ids in more.items():
@@ -310,7 +315,9 @@ class Exporter:
         companies = set(seeds.get("Company", set()))
         people = set(seeds.get("Person", set()))
 
-        # Upward from what was touched to the buyers it concerns.
+        # Upward from what was touched to the buyers it concerns, a touched company's namesakes with it.
+        for direction in ("out", "in"):
+            companies |= follow("Company", "NAMESAKE_OF", direction, set(companies)).get("Company", set())
         found: dict[str, set[str]] = {}
         merge(found, follow("Company", "SUPPLIES", "out", companies))
         merge(found, follow("Person", "SUPPLIES", "out", people))
@@ -361,6 +368,10 @@ class Exporter:
         # Relatives of the officials: what they hold is the officials' conflict.
         for direction in ("out", "in"):
             people |= follow("Person", "FAMILY_OF", direction, officials).get("Person", set())
+
+        # Their namesakes (one name, another valid RFC): a holding declared by name alone may be either.
+        for direction in ("out", "in"):
+            companies |= follow("Company", "NAMESAKE_OF", direction, set(companies)).get("Company", set())
 
         # Chains of control above the bidders and suppliers, up to k hops.
         procurement = set(companies)

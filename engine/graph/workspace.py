@@ -25,6 +25,8 @@ DISPLAY_PROPS = ("name", "title", "full", "rfc", "curp", "amount", "currency", "
                  "program", "type", "start", "end", "listed_on", "definitive_on", "pattern", "severity", "score",
                  "role", "source", "sources", "record_id", "first_seen", "last_seen")
 IDENTIFIER_PROPS = ("rfc", "curp")
+# Hints, not ties: two companies that share a name and are told apart by their RFCs are no path between them.
+HINTS = ("NAMESAKE_OF",)
 
 
 def entity_labels() -> tuple[str, ...]:
@@ -45,7 +47,7 @@ def hidden_labels() -> list[str]:
 def path_rel_types() -> tuple[str, ...]:
     """Relationship types a path between two entities may follow (not annotations)."""
     return tuple(rel.name for rel in schema().relationships.values()
-                 if not all(src in ANNOTATIONS for src in rel.sources))
+                 if not all(src in ANNOTATIONS for src in rel.sources) and rel.name not in HINTS)
 
 
 def _name(v: str) -> str:

@@ -43,6 +43,7 @@ class Link:
     label: str | None = None  # the entity's label when it is not the mention's (a "company" that is a person)
     display_name: str | None = None  # the entity's best name, when the linker knows it (public bodies)
     parents: tuple[str, ...] = ()  # institutions a public body is part of, as the linker knows them
+    namesakes: tuple[str, ...] = ()  # companies of the same name kept apart by another valid RFC
 
 
 class Linker(Protocol):
@@ -116,6 +117,7 @@ def record_to_graph(record: CanonicalRecord, linker: Linker, aliases: Aliases | 
     prov = Provenance(record.source, record.record_id, record.published_at)
     batch = GraphBatch()
     entity_of: dict[str, tuple[str, str]] = {}
+    by_name: set[str] = set()  # refs of companies identified by name alone
     for mention in record.entities:
         props = {**mention.props, **_identifier_props(mention)}
         if mention.schema_ in RESOLVABLE:
@@ -139,7 +141,14 @@ def record_to_graph(record: CanonicalRecord, linker: Linker, aliases: Aliases | 
                           explanation=link.explanation, candidate=link.candidate)
             for parent in link.parents:
                 batch.rel("PART_OF", (label, entity_id), ("PublicBody", parent), prov, basis="resolver")
+            if label == "Company":
+                for other in link.namesakes:  # one relationship per pair, whichever of the two came first
+                    low, high = sorted((entity_id, other))
+                    batch.rel("NAMESAKE_OF", ("Company", low), ("Company", high), prov, basis="resolver",
+                              reason="same name, another valid RFC")
             entity_of[mention.ref] = (label, entity_id)
+            if label == "Company" and named_only(mention):
+                by_name.add(mention.ref)
             continue
         entity_id = mention.key or ""
         folio = mention.props.get("folio")
@@ -157,5 +166,12 @@ def record_to_graph(record: CanonicalRecord, linker: Linker, aliases: Aliases | 
     for rel in record.relations:
         src, dst = entity_of[rel.source], entity_of[rel.target]
         rel_id = f"{rel.type}:{src[1]}->{dst[1]}" + (f"#{rel.key}" if rel.key else "")
-        batch.rel(rel.type, src, dst, prov, rel_id=rel_id, **rel.props)
+        props = rel.props if rel.target not in by_name else {**rel.props, "identified_by": "name"}
+        batch.rel(rel.type, src, dst, prov, rel_id=rel_id, **props)
     return batch
+
+
+def named_only(mention: EntityMention) -> bool:
+    """A company the record names without a valid RFC: which company it is rests on its name."""
+    rfc = parse_rfc(mention.identifiers.get("rfc"))
+    return rfc is None or not rfc.checksum_ok or rfc.kind != "company"

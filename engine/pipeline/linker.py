@@ -187,15 +187,18 @@ class EntityLinker:
                                  "person can (a post, a family tie): kept as a person"], None, key, mention_id)
         return self._linked(mention, result.entity_id, result.decision, float(result.score),
                             [result.explanation] if isinstance(result.explanation, str) else list(result.explanation),
-                            result.possible_entity_id, key, mention_id)
+                            result.possible_entity_id, key, mention_id, result.namesakes)
 
     def _linked(self, mention: EntityMention, entity_id: str, decision: str, score: float, explanation: list[str],
-                possible: str | None, key: str | None, mention_id: str) -> Link:
+                possible: str | None, key: str | None, mention_id: str, namesakes: tuple[str, ...] = ()) -> Link:
         if key:
             self._keys[key] = mention_id
         if possible:
             explanation.append(f"possible match with {possible}: queued for review")
-        return Link(entity_id, decision, score, explanation, possible, label=self._label(entity_id, mention.schema_))
+        if namesakes:
+            explanation.append(f"namesakes kept apart by their RFCs: {', '.join(namesakes)}")
+        return Link(entity_id, decision, score, explanation, possible, label=self._label(entity_id, mention.schema_),
+                    namesakes=namesakes)
 
     def _label(self, entity_id: str, schema: str) -> str:
         entity = self.staged.entity(self.staged.redirect(entity_id))

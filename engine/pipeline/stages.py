@@ -245,8 +245,9 @@ class LinkStage:
             for absorbed, survivor, label in merges:  # the intent first: a merge cut short is finished later
                 record_redirect(store, label, absorbed, survivor)
             # entities another worker's mentions (or the reconcile job) merged away live elsewhere now
-            moved = redirects(store, sorted({n.id for n in batch.nodes
-                                             if n.label in ("Person", "Company", "PublicBody")}))
+            entities = {n.id for n in batch.nodes if n.label in ("Person", "Company", "PublicBody")}
+            entities |= {end for r in batch.rels if r.type == "NAMESAKE_OF" for end in (r.source_id, r.target_id)}
+            moved = redirects(store, sorted(entities))
             batch.rename(moved)
             store.write(batch)
             for absorbed, survivor, label in merges:

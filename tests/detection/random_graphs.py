@@ -97,6 +97,15 @@ def random_graph(seed: int, scale: int = 1) -> G:
             g.node(sanction, "Sanction", program="PDN-S3", type=rnd.choice(["Inhabilitación", "Multa"]),
                    start=start, end=str(int(start[:4]) + rnd.randint(0, 3)) + start[4:], authority="SFP")
         g.edge(sanction, "SANCTIONED", rnd.choice(holders))
+    # namesakes (one name, another valid RFC) and ties declared by name alone, from a stream of their own so that
+    # the graph above stays what it was for every seed
+    other = random.Random(seed + 7919)
+    for _ in range(8 * scale):
+        a, b = other.sample(companies, 2)
+        g.edge(a, "NAMESAKE_OF", b, reason="same name, another valid RFC")
+    for _, dst, data in g.g.edges(data=True):
+        if data["type"] in ("OWNS", "DIRECTS", "REPRESENTS") and dst in companies and other.random() < 0.5:
+            data["identified_by"] = "name"
     return g
 
 
@@ -141,7 +150,8 @@ def random_records(seed: int, g: G, count: int = 40, stamp: str = "2099-01-01T00
         prov = Provenance("test-records", f"record-{seed}-{i}", "2024-06-01T00:00:00+00:00")
         batch = GraphBatch()
         named: list[tuple[str, str]] = []
-        kind = rnd.choice(["award", "award", "holding", "post", "sanction", "relative", "address", "intervention"])
+        kind = rnd.choice(["award", "award", "holding", "post", "sanction", "relative", "address", "intervention",
+                           "namesake"])
         if kind == "award":
             buyer, supplier = rnd.choice(nodes["PublicBody"]), rnd.choice(nodes["Company"])
             process, contract = f"new-process-{seed}-{i}", f"new-contract-{seed}-{i}"
@@ -160,8 +170,12 @@ def random_records(seed: int, g: G, count: int = 40, stamp: str = "2099-01-01T00
             day = _day(rnd)
             batch.rel("OWNS", ("Person", holder), ("Company", company), prov,
                       rel_id=f"OWNS:{holder}->{company}#s1:{day}", share=rnd.choice([20, 60]), declared_on=day,
-                      operation=rnd.choice(["AGREGAR", "BAJA"]))
+                      operation=rnd.choice(["AGREGAR", "BAJA"]), identified_by=rnd.choice(["name", None]))
             named += [("Person", holder), ("Company", company)]
+        elif kind == "namesake":
+            a, b = rnd.sample(nodes["Company"], 2)
+            batch.rel("NAMESAKE_OF", ("Company", a), ("Company", b), prov, reason="same name, another valid RFC")
+            named += [("Company", a)]
         elif kind == "post" and posts:
             official, body, key, data = rnd.choice(posts)
             props = {k: v for k, v in data.items() if k != "type" and v is not None}

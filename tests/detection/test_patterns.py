@@ -56,6 +56,54 @@ def test_p002_a_tie_whose_start_is_unknown_counts_with_a_lower_score():
     assert finding.score == 0.75 and "some dates unknown" in finding.sentence
 
 
+def _namesakes() -> G:
+    """The spouse declares a holding in "GRUAS FLETES" by name alone; the resolver put it with the first company
+    of that name it knew (``gruas2``, another valid RFC); the supplier is its namesake ``gruas``."""
+    g = base().edge("ana", "FAMILY_OF", "beto", relation="spouse")
+    g.node("gruas2", "Company", name="GRUAS FLETES Y MANIOBRAS SA DE CV", rfc="GFM131019PH0")
+    g.edge("gruas", "NAMESAKE_OF", "gruas2", reason="same name, another valid RFC")
+    return g.award("sat", "gruas", "k1", "2017-06-01")
+
+
+def test_p002_a_holding_declared_by_name_alone_reaches_the_namesake_that_supplied_as_a_possible_conflict():
+    g = _namesakes().edge("beto", "OWNS", "gruas2", share=40, start="2015-01-01", identified_by="name")
+    [finding] = run("P002", g)
+    assert finding.key[-1] == "gruas" and finding.evidence["namesake_of"] == "gruas2"
+    # 0.9 for a relative, less 0.2 for the family tie's unknown start and 0.3 for the namesake
+    assert finding.severity == "medium" and finding.score == 0.4
+    assert "declared by name alone" in finding.sentence and "GFM131019PH0 / GFM010122DZ9" in finding.sentence
+    # the namesake link is written either way round
+    g2 = _namesakes().edge("beto", "OWNS", "gruas2", share=40, start="2015-01-01", identified_by="name")
+    g2.g.remove_edges_from([("gruas", "gruas2")])
+    g2.edge("gruas2", "NAMESAKE_OF", "gruas")
+    assert [f.key for f in run("P002", g2)] == [finding.key]
+
+
+def test_p002_a_holding_declared_with_its_rfc_never_reaches_a_namesake():
+    g = _namesakes().edge("beto", "OWNS", "gruas2", share=40, start="2015-01-01")  # the RFC said which company
+    assert run("P002", g) == []
+    # one declaration of the tie with the RFC is enough to say which
+    g2 = _namesakes()
+    g2.g.add_edge("beto", "gruas2", key="a", type="OWNS", declared_on="2015-05-01", identified_by="name")
+    g2.g.add_edge("beto", "gruas2", key="b", type="OWNS", declared_on="2016-05-01")
+    assert run("P002", g2) == []
+
+
+def test_p002_the_company_declared_by_name_that_supplied_itself_is_a_plain_conflict():
+    g = _namesakes().edge("beto", "OWNS", "gruas", share=40, start="2015-01-01", identified_by="name")
+    [finding] = run("P002", g)
+    assert finding.severity == "high" and finding.evidence["namesake_of"] is None
+
+
+def test_p004_prefers_the_declared_company_to_its_namesake():
+    g = _namesakes().edge("beto", "OWNS", "gruas2", share=40, identified_by="name")
+    g.node("p1", "ContractingProcess", title="Grúas")
+    g.edge("p1", "AWARDED", "k1").edge("ana", "INTERVENED_IN", "p1", role="evaluator")
+    [finding] = run("P004", g)
+    assert finding.severity == "medium" and finding.evidence["namesake_of"] == "gruas2"
+    assert "declared by name alone" in finding.sentence
+
+
 def _declared(g: G, src: str, dst: str, rel: str, *observations: tuple[str, str], **props: object) -> G:
     """One edge per declaration, as PDN S1 gives them (no dates on the tie itself)."""
     for day, operation in observations:

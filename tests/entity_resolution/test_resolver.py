@@ -4,6 +4,7 @@ Entities two workers created apart are merged by the pipeline's reconcile job (t
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -33,6 +34,56 @@ def test_swapped_surnames_are_two_people():
     c = r.resolve(person("PEREZ GARCIA JOSE LUIS"))
     assert a.entity_id != b.entity_id
     assert c.entity_id == a.entity_id
+
+
+def test_a_company_kept_apart_by_its_rfc_from_one_of_the_same_name_is_told_its_namesakes():
+    r = Resolver()
+    a = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM010122DZ")))
+    bare = r.resolve(company("Grúas, Fletes y Maniobras"))  # no RFC: joins the one known
+    b = r.resolve(company("GRUAS FLETES Y MANIOBRAS S.A.", rfc=rfc("GFM020202AB")))
+    other = r.resolve(company("GRUAS Y FLETES DEL NORTE SA DE CV", rfc=rfc("GFN020202AB")))
+    assert a.namesakes == () and bare.entity_id == a.entity_id and bare.namesakes == ()
+    assert b.decision == "new" and b.namesakes == (a.entity_id,)
+    assert other.namesakes == ()  # another name: no namesake, whatever the blocking met
+    # any later mention of either, with or without an RFC, names the pair again (one relationship in the graph)
+    again = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM020202AB")))
+    assert again.entity_id == b.entity_id and again.namesakes == (a.entity_id,)
+    bare_again = r.resolve(company("Grúas Fletes y Maniobras"))
+    assert {bare_again.entity_id, *bare_again.namesakes} == {a.entity_id, b.entity_id}
+
+
+def test_the_namesake_pairs_do_not_depend_on_the_order_mentions_arrive_in():
+    mentions = [company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM010122DZ"), id="m1"),
+                company("Grúas, Fletes y Maniobras, S.A.", rfc=rfc("GFM020202AB"), id="m2"),
+                company("GRUAS FLETES Y MANIOBRAS S DE RL", rfc=rfc("GFM030303CD"), id="m3"),
+                company("Grúas Fletes y Maniobras", id="m4"),
+                company("GRUAS FLETES DEL NORTE SA DE CV", rfc=rfc("GFN040404EF"), id="m5")]
+    seen = set()
+    for order in itertools.permutations(mentions):
+        r = Resolver()
+        pairs = set()
+        for m in order:
+            result = r.resolve(m)
+            pairs |= {frozenset({result.entity_id, other}) for other in result.namesakes}
+        rfcs = frozenset(frozenset(next(iter(r.store.entity(r.store.redirect(e)).rfcs)) for e in pair)
+                         for pair in pairs)
+        seen.add(rfcs)
+    assert len(seen) == 1
+    [found] = seen
+    assert len(found) == 3 and not any(rfc("GFN040404EF") in pair for pair in found)  # the three GFM, pairwise
+
+
+def test_an_entity_that_gains_its_first_rfc_is_told_its_namesakes():
+    r = Resolver()
+    a = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM010122DZ"),
+                          address="Av. Juárez 10, Cuauhtémoc, CDMX", phone="55 1234 5678"))
+    # another site of the name (another address and phone): another organisation, without an RFC yet
+    b = r.resolve(company("Grúas, Fletes y Maniobras, S.A. de C.V.", address="Calle 5 de Mayo 200, Monterrey, NL",
+                          phone="81 8765 4321"))
+    c = r.resolve(company("GRUAS FLETES Y MANIOBRAS SA DE CV", rfc=rfc("GFM020202AB"),
+                          address="Calle 5 de Mayo 200, Monterrey, NL", phone="81 8765 4321"))
+    assert b.entity_id != a.entity_id and b.namesakes == ()
+    assert c.entity_id == b.entity_id and c.namesakes == (a.entity_id,)
 
 
 def test_same_name_different_curp_never_merge():

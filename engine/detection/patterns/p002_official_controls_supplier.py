@@ -35,7 +35,15 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text, role_text
+from engine.detection.conflicts import (
+    NAMESAKE_PENALTY,
+    conflicts,
+    describe_awards,
+    describe_tie,
+    evidence,
+    post_text,
+    role_text,
+)
 from engine.detection.context import DetectionContext
 
 
@@ -51,7 +59,8 @@ class OfficialControlsSupplier:
     def find(self, ctx: DetectionContext, config: Settings) -> Iterable[Finding]:
         for c in conflicts(ctx, min_hops=1, max_hops=1):
             own = c.tie.relation == "self"
-            score = (0.95 if own else 0.9) - (0 if c.tenure_known else 0.2)
+            score = (0.95 if own else 0.9) - (0 if c.tenure_known else 0.2) - (
+                NAMESAKE_PENALTY if c.path.namesake_of else 0)
             sentence = (
                 f"{ctx.name(c.official)} ({post_text(ctx, c)}): {describe_tie(ctx, c)}, "
                 f"which was awarded {describe_awards(ctx, c)} by {ctx.name(c.body)} ({role_text(c)})"
@@ -66,7 +75,7 @@ class OfficialControlsSupplier:
                 pattern=self.code,
                 key=(c.official, c.body, c.tie.person, c.supplier),
                 title=self.title,
-                severity="critical" if own else "high",
+                severity="medium" if c.path.namesake_of else "critical" if own else "high",
                 score=round(score, 3),
                 sentence=sentence,
                 entities=entities,

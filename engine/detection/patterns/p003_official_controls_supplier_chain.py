@@ -32,7 +32,15 @@ from typing import ClassVar
 from pydantic import Field
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
-from engine.detection.conflicts import conflicts, describe_awards, describe_tie, evidence, post_text, role_text
+from engine.detection.conflicts import (
+    NAMESAKE_PENALTY,
+    conflicts,
+    describe_awards,
+    describe_tie,
+    evidence,
+    post_text,
+    role_text,
+)
 from engine.detection.context import DetectionContext
 
 
@@ -53,7 +61,8 @@ class OfficialControlsSupplierChain:
             share = c.path.share
             if share is not None and share < config.min_effective_share:
                 continue
-            score = 0.9 - 0.1 * (c.path.hops - 2) - (0 if c.tenure_known else 0.2)
+            score = 0.9 - 0.1 * (c.path.hops - 2) - (0 if c.tenure_known else 0.2) - (
+                NAMESAKE_PENALTY if c.path.namesake_of else 0)
             share_text = f" (effective share {share:.0%})" if share is not None else ""
             sentence = (
                 f"{ctx.name(c.official)} ({post_text(ctx, c)}): {describe_tie(ctx, c)}{share_text}; "
@@ -70,7 +79,8 @@ class OfficialControlsSupplierChain:
                 pattern=self.code,
                 key=(c.official, c.body, c.tie.person, c.supplier),
                 title=self.title,
-                severity="high" if share is None or share >= config.majority_share else "medium",
+                severity="high" if (share is None or share >= config.majority_share) and not c.path.namesake_of
+                else "medium",
                 score=round(max(score, 0.1), 3),
                 sentence=sentence,
                 entities=entities,

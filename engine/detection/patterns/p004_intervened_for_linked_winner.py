@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from engine.detection.base import EntityRef, Finding, PatternConfig
+from engine.detection.conflicts import NAMESAKE_PENALTY, namesake_note
 from engine.detection.context import DetectionContext, combine, held_on
 
 
@@ -65,7 +66,8 @@ class IntervenedForLinkedWinner:
                                 if combine(held_on(tie.edges, day),
                                            *(held_on(e, day) for e in path.edges)) is not False]
                         if held:
-                            tie, path = min(held, key=lambda tp: (tp[1].hops, tp[0].relation != "self"))
+                            tie, path = min(held, key=lambda tp: (tp[1].namesake_of is not None, tp[1].hops,
+                                                                  tp[0].relation != "self"))
                             yield self._finding(ctx, official, process, contract, winner, tie, path, role)
 
     def _finding(self, ctx, official, process, contract, winner, tie, path, role) -> Finding:
@@ -76,16 +78,18 @@ class IntervenedForLinkedWinner:
         what = f" as {role.get('role')}" if role.get("role") else ""
         sentence = (
             f"{ctx.name(official)} took part{what} in procedure “{title}”, won by {ctx.name(winner)}, "
-            f"which {holder} {'control' if own else 'controls'}{via}."
+            f"which {holder} {'control' if own else 'controls'}{via}{namesake_note(ctx, path)}."
         )
         return Finding(
-            pattern=self.code, key=(official, process, winner), title=self.title, severity="critical",
-            score=round((0.95 if own else 0.9) - 0.05 * (path.hops - 1), 3), sentence=sentence,
+            pattern=self.code, key=(official, process, winner), title=self.title,
+            severity="medium" if path.namesake_of else "critical",
+            score=round((0.95 if own else 0.9) - 0.05 * (path.hops - 1)
+                        - (NAMESAKE_PENALTY if path.namesake_of else 0), 3), sentence=sentence,
             entities=[EntityRef("Person", official, "official"), EntityRef("ContractingProcess", process, "process"),
                       EntityRef(ctx.label(winner) or "Company", winner, "winner"),
                       EntityRef(ctx.label(contract) or "Contract", contract, "contract")]
             + ([] if own else [EntityRef("Person", tie.person, tie.relation)]),
             evidence={"path": ([] if own else [official]) + list(path.nodes) + [contract, process],
                       "control": list(path.kinds), "relation": tie.relation, "role": role.get("role"),
-                      "effective_share": path.share},
+                      "effective_share": path.share, "namesake_of": path.namesake_of},
         )

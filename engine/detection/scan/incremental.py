@@ -208,6 +208,8 @@ def affected_roots(graph: CompactGraph, delta: Delta, max_chain: int | None = No
         elif rel_type == "SANCTIONED":
             sanctions.add(u)
             near |= near_sanctioned({v})
+        elif rel_type == "NAMESAKE_OF":
+            chains |= {u, v}
     changed = delta.nodes
     for node in w.of(changed, "Sanction"):
         sanctions.add(node)
@@ -257,8 +259,10 @@ def _family(w: _Walk, bodies: set[int]) -> set[int]:
 
 
 def _officials_reaching(w: _Walk, nodes: set[int], chain: int) -> set[int]:
-    """Officials whose own or a relative's chain of control (up to ``chain`` hops) passes through ``nodes``."""
-    upstream, frontier = set(nodes), set(nodes)
+    """Officials whose own or a relative's chain of control (up to ``chain`` hops) passes through ``nodes``, or
+    ends at a namesake of one of them."""
+    start = set(nodes) | w.out(nodes, "NAMESAKE_OF") | w.into(nodes, "NAMESAKE_OF")
+    upstream, frontier = set(start), set(start)
     for _ in range(chain):
         frontier = w.into(frontier, *CONTROL) - upstream
         if not frontier:

@@ -97,8 +97,19 @@ def reach(graph: CompactGraph, low: int, high: int) -> sp.csr_matrix:
                 total = step if total is None else total + step
             if hops < high:
                 step = _binary(step @ owns)
-        return _binary(total) if total is not None else sp.csr_matrix((len(graph), len(graph)), dtype=np.int64)
+        if total is None:
+            return sp.csr_matrix((len(graph), len(graph)), dtype=np.int64)
+        # a chain may end at a namesake of its last company (declared by name alone): same hops
+        return _binary(total + total @ namesakes(graph))
     return _cached(graph, ("reach", low, high), make)
+
+
+def namesakes(graph: CompactGraph) -> sp.csr_matrix:
+    """Company × company of one name the resolver kept apart by their RFCs, both ways."""
+    def make() -> sp.csr_matrix:
+        named = adjacency(graph, "NAMESAKE_OF", "Company", "Company")
+        return _binary(named + named.T)
+    return _cached(graph, "namesakes", make)
 
 
 def institutions(graph: CompactGraph) -> sp.csr_matrix:
