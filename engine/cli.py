@@ -489,9 +489,13 @@ def detect(
     try:
         store.ensure_schema()
         if scanners:
-            from engine.detection.scan.tasks import distributed_scan
+            from engine.detection.scan.tasks import ScanTaskFailed, distributed_scan
 
-            report = distributed_scan(store, ep.kafka_bootstrap, scanners, pattern)
+            try:
+                report = distributed_scan(store, ep.kafka_bootstrap, scanners, pattern)
+            except (ScanTaskFailed, TimeoutError) as exc:
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from exc
         else:
             report = run_detection(store, pattern)
         ensure_topics(ep.kafka_bootstrap, list(TOPICS), settings.topic_partitions)

@@ -148,3 +148,107 @@ def _until(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def _scanning(stack, count: int = 1, start: bool = True):  # type: ignore[no-untyped-def]
+    """``count`` scanners in threads of this process, each with its own store (started now, or by the caller);
+    stopped() ends them."""
+    stop = threading.Event()
+    stores = [open_store(stack.graph_uri, stack.graph_user, stack.graph_password, stack.graph_name)
+              for _ in range(count)]
+    workers = [ScanWorker(s, stack.kafka_bootstrap) for s in stores]
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]
+    for t in threads if start else ():
+        t.start()
+
+    def stopped() -> None:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        for w, s in zip(workers, stores, strict=True):
+            w.close()
+            s.close()
+    return workers, threads, stopped
+
+
+@pytest.mark.services
+def test_a_task_a_scanner_cannot_run_stops_the_coordinator_at_once_with_the_reason(stack):
+    """A scanner of another version that does not know a pattern: its answer says so, and the coordinator
+    stops with it instead of waiting its whole timeout."""
+    import json
+    import time
+
+    from engine.detection.scan.tasks import SCAN_TASKS, ScanTaskFailed, _Results
+    from engine.eventlog.kafka import ensure_topics, make_producer
+
+    store = open_store(stack.graph_uri, stack.graph_user, stack.graph_password, stack.graph_name)
+    store.ensure_schema()
+    ensure_topics(stack.kafka_bootstrap, [SCAN_TASKS], 8)
+    [task] = plan("scan-unknown", NOW, ["P002"], 1)
+    task["codes"] = ["P999"]
+    results = _Results(stack.kafka_bootstrap, "scan-unknown")
+    producer = make_producer(stack.kafka_bootstrap, linger_ms=0)
+    producer.send(SCAN_TASKS, key=task["task"].encode(), value=json.dumps(task).encode(), partition=0).get(30)
+    producer.close()
+    workers, threads, stopped = _scanning(stack)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ScanTaskFailed, match=r"task .* failed on scanner .*KeyError: 'P999'"):
+            results.wait({task["task"]}, timeout=300)
+        assert time.monotonic() - started < 120
+        assert workers[0].done == 1 and threads[0].is_alive()  # answered, committed, and still serving
+    finally:
+        stopped()
+        store.close()
+
+
+@pytest.mark.services
+def test_a_task_whose_graph_server_is_away_runs_again_once_it_is_back(stack):
+    """The scanners' graph server killed once the tasks are published: the scanner waits for it, runs the
+    task when it returns, and the scan ends with the flags a scan in one process leaves."""
+    import os
+    import signal
+    import time
+
+    from engine.runtime.embedded import EmbeddedServices
+
+    codes = [c for c in PATTERNS if c != "P011"]
+    store = open_store(stack.graph_uri, stack.graph_user, stack.graph_password, stack.graph_name)
+    store.ensure_schema()
+    store.write(to_batch(random_graph(3, scale=2)))
+    scan(store, codes)
+    expected = _flags(store)
+    assert len(expected) > 5
+    store.run(Statement("test-clear-flags", "MATCH (f:Flag) DETACH DELETE f"))
+    store.sync()
+
+    outcome: dict[str, object] = {}
+
+    def coordinate() -> None:
+        try:
+            outcome["report"] = distributed_scan(store, stack.kafka_bootstrap, 1, codes, timeout=300)
+        except Exception as exc:  # noqa: BLE001 - the test reads it
+            outcome["error"] = exc
+
+    workers, threads, stopped = _scanning(stack, start=False)  # connected, not yet reading tasks
+    coordinator = threading.Thread(target=coordinate, daemon=True)
+    coordinator.start()
+    time.sleep(3)  # the tasks are on the topic; no scanner has taken them yet
+    services = EmbeddedServices(stack.home)
+    os.kill(services.running()["graph"].pid, signal.SIGKILL)
+    threads[0].start()
+    try:
+        time.sleep(8)  # the scanner meets the dead server, and tries again
+        assert threads[0].is_alive() and workers[0].done == 0 and coordinator.is_alive()
+        services.up(("graph",))
+        coordinator.join(timeout=240)
+        assert "error" not in outcome, outcome.get("error")
+        assert workers[0].done == 1
+    finally:
+        stopped()
+    reopened = open_store(stack.graph_uri, stack.graph_user, stack.graph_password, stack.graph_name)
+    try:
+        assert _flags(reopened) == expected
+    finally:
+        reopened.close()
+        store.close()

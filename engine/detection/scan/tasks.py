@@ -12,6 +12,11 @@ A scanner keeps the arrays it read for the scan whose tasks it is running (one r
 scan), commits a task's offset only once its result is on ``scan.results`` (a scanner that dies
 mid-task leaves it to the next owner of its partition), and keeps its place in the group while a long
 task runs (its partitions paused, the consumer polled).
+
+A task that fails because the graph server cannot be reached is run again once it can, however long
+that takes (as the link stage waits for it). A task that fails for any other reason (a bug, a task it
+cannot read) is answered with the reason, and the coordinator stops at once with it, instead of
+waiting its whole timeout for an answer that will never come.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ SCAN_RESULTS = "scan.results"
 TASK_PARTITIONS = 8
 GROUP = "vinculo-scanners"
 IDS_PER_MESSAGE = 5_000  # flag ids per result message: a large scan's answer comes in parts
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # between runs of a task whose graph server is away, then the last
+
+
+class ScanTaskFailed(RuntimeError):
+    """A scanner could not run one of the scan's tasks."""
 
 
 def plan(scan_id: str, stamp: str, codes: list[str], scanners: int) -> list[dict[str, Any]]:
@@ -130,17 +140,42 @@ class ScanWorker:
             return
         assigned = list(self.consumer.assignment())
         self.consumer.pause(*assigned)
-        future = pool.submit(_quietly, run_task, self.store, task, self.arrays)
-        while not future.done():
-            self.consumer.poll(timeout_ms=200)  # stays in the group; paused, so nothing is fetched
-        self.consumer.resume(*assigned)
-        result = future.result()
+        try:
+            result = self._run(pool, task)
+        finally:
+            self.consumer.resume(*assigned)
         for part in _parts(result):
-            self.producer.send(SCAN_RESULTS, key=task["scan"].encode(), value=part).get(timeout=30)
+            self.producer.send(SCAN_RESULTS, key=str(task.get("scan")).encode(), value=part).get(timeout=30)
         self.consumer.commit({tp: _offset(offset + 1)})
         self.done += 1
-        log.warning("scan %s task %s: %d finding(s) in %.1f s", task["scan"], task["task"], len(result["found"]),
-                    result["seconds"])
+        if "error" in result:
+            log.error("scan %s task %s failed: %s", task.get("scan"), task.get("task"), result["error"])
+        else:
+            log.warning("scan %s task %s: %d finding(s) in %.1f s", task["scan"], task["task"],
+                        len(result["found"]), result["seconds"])
+
+    def _run(self, pool: ThreadPoolExecutor, task: dict[str, Any]) -> dict[str, Any]:
+        """The task's result: run again while the graph server is away; any other failure, answered."""
+        from engine.pipeline.stages import TRANSIENT
+
+        attempt = 0
+        while True:
+            future = pool.submit(_quietly, run_task, self.store, task, self.arrays)
+            while not future.done():
+                self.consumer.poll(timeout_ms=200)  # stays in the group; paused, so nothing is fetched
+            try:
+                return future.result()
+            except TRANSIENT as exc:
+                pause = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                attempt += 1
+                log.warning("scan %s task %s: graph server unreachable (%s); trying again in %.0f s",
+                            task.get("scan"), task.get("task"), type(exc).__name__, pause)
+                until = time.monotonic() + pause
+                while time.monotonic() < until:
+                    self.consumer.poll(timeout_ms=200)
+            except Exception as exc:  # noqa: BLE001 - answered, so that the coordinator stops with the reason
+                return {"scan": task.get("scan"), "task": task.get("task"), "found": [],
+                        "error": f"{type(exc).__name__}: {exc}", "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
     def close(self) -> None:
         self.consumer.close()
@@ -217,6 +252,9 @@ class _Results:
                     for record in records:
                         message = json.loads(record.value)
                         if message.get("scan") == self.scan_id and message.get("task") in tasks:
+                            if "error" in message:
+                                raise ScanTaskFailed(f"scan {self.scan_id}: task {message['task']} failed on "
+                                                     f"scanner {message.get('worker')}: {message['error']}")
                             parts.setdefault(message["task"], []).append(message)
                 whole = {t: p for t, p in parts.items() if len({m["part"] for m in p}) == p[0]["parts"]}
                 if set(whole) == tasks:
