@@ -115,9 +115,24 @@ RETURN DISTINCT c.id AS src, 'Company' AS src_label, a.id AS dst, 'Address' AS d
 )
 
 
+@cache
+def named_holders(rel_type: str) -> Statement:
+    """Ties of one control type to companies that the declaring record named by name alone (no valid RFC)."""
+    if rel_type not in CONTROL:
+        raise ValueError(rel_type)
+    return Statement(
+        f"export_named_holders[{rel_type}]",
+        f"""UNWIND $ids AS node_id
+MATCH (b)-[r:{rel_type}]->(a:Company {{id: node_id}})
+WHERE r.identified_by = 'name'
+RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, 'Company' AS dst_label, {_rel_map(rel_type)} AS props""",
+        ("ids",),
+    )
+
+
 def export_statements() -> list[Statement]:
     """Every export statement, for the Neo4j linter."""
-    out: list[Statement] = [SANCTIONED_AT_ADDRESSES]
+    out: list[Statement] = [SANCTIONED_AT_ADDRESSES, *(named_holders(t) for t in CONTROL)]
     for rel in schema().relationships.values():
         out += [out_edges(label, rel.name) for label in rel.sources]
         out += [in_edges(label, rel.name) for label in rel.targets]
@@ -315,10 +330,17 @@ class Exporter:
         companies = set(seeds.get("Company", set()))
         people = set(seeds.get("Person", set()))
 
-        # Upward from what was touched to the buyers it concerns, a touched company's namesakes with it.
-        for direction in ("out", "in"):
-            companies |= follow("Company", "NAMESAKE_OF", direction, set(companies)).get("Company", set())
+        # Upward from what was touched to the buyers it concerns; for a touched company, also to those its
+        # namesakes supplied (a tie declared to it by name alone may be to them).
         found: dict[str, set[str]] = {}
+        if companies:
+            pairs = [row for stmt in (out_edges("Company", "NAMESAKE_OF"), in_edges("Company", "NAMESAKE_OF"))
+                     for row in self._edges(stmt, sorted(companies))]
+            others = {end for row in pairs for end in (row["src"], row["dst"])} - companies
+            supplying = {row["src"] for row in self._edges(out_edges("Company", "SUPPLIES"), sorted(others))
+                         } if others else set()
+            add([row for row in pairs if row["src"] in supplying or row["dst"] in supplying], "NAMESAKE_OF")
+            merge(found, follow("Company", "SUPPLIES", "out", supplying))
         merge(found, follow("Company", "SUPPLIES", "out", companies))
         merge(found, follow("Person", "SUPPLIES", "out", people))
         merge(found, follow("Company", "TENDERED", "out", companies))
@@ -351,10 +373,12 @@ class Exporter:
         step = follow("ContractingProcess", "AWARDED", "out", processes)
         for label in AWARDS:
             contracts[label] |= step.get(label, set())
+        suppliers: set[str] = set()
         for label in AWARDS:
             step = follow(label, "SUPPLIES", "in", contracts[label])
-            companies |= step.get("Company", set())
+            suppliers |= step.get("Company", set())
             people |= step.get("Person", set())
+        companies |= suppliers
         step = follow("ContractingProcess", "TENDERED", "in", processes)
         companies |= step.get("Company", set())
         people |= step.get("Person", set())
@@ -368,10 +392,6 @@ class Exporter:
         # Relatives of the officials: what they hold is the officials' conflict.
         for direction in ("out", "in"):
             people |= follow("Person", "FAMILY_OF", direction, officials).get("Person", set())
-
-        # Their namesakes (one name, another valid RFC): a holding declared by name alone may be either.
-        for direction in ("out", "in"):
-            companies |= follow("Company", "NAMESAKE_OF", direction, set(companies)).get("Company", set())
 
         # Chains of control above the bidders and suppliers, up to k hops.
         procurement = set(companies)
@@ -388,6 +408,32 @@ class Exporter:
             people |= grown.get("Person", set())
             if not frontier:
                 break
+        # The suppliers' namesakes (one name, another valid RFC) that someone declared a tie to by name alone:
+        # that tie may be to the supplier. Those namesakes, their by-name holders and the chains of control
+        # above them; nothing else of a namesake (one without such a tie changes no finding).
+        pairs = [row for stmt in (out_edges("Company", "NAMESAKE_OF"), in_edges("Company", "NAMESAKE_OF"))
+                 for row in self._edges(stmt, sorted(suppliers))] if suppliers else []
+        other_end = {end for row in pairs for end in (row["src"], row["dst"])}  # both may be suppliers
+        held = {rel_type: self._edges(named_holders(rel_type), sorted(other_end)) if other_end else []
+                for rel_type in CONTROL}
+        named = {row["dst"] for rows in held.values() for row in rows}
+        add([row for row in pairs if row["src"] in named or row["dst"] in named], "NAMESAKE_OF")
+        companies |= named
+        for rel_type, rows in held.items():
+            holders = add(rows, rel_type, "src")
+            people |= holders.get("Person", set())
+            frontier = holders.get("Company", set()) - companies
+            companies |= frontier
+            for _ in range(k - 1):
+                higher: dict[str, set[str]] = {}
+                for above in CONTROL:
+                    merge(higher, follow("Company", above, "in", frontier))
+                people |= higher.get("Person", set())
+                frontier = higher.get("Company", set()) - companies
+                companies |= frontier
+                if not frontier:
+                    break
+
         # Whatever else the direct controllers of bidders and suppliers control (a shared
         # owner or director with a sanctioned company).
         for label, ids in direct_controllers.items():

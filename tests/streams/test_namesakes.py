@@ -15,7 +15,7 @@ import pytest
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.detection.runner import scan
 from engine.entity_resolution.identifiers import with_check_digit
-from engine.eventlog.kafka import MENTIONS, TOPICS, ensure_topics, make_producer
+from engine.eventlog.kafka import FLAGS, MENTIONS, TOPICS, ensure_topics, make_producer, read_topic
 from tests.helpers import dead_letters, process
 
 pytestmark = pytest.mark.services
@@ -77,6 +77,7 @@ def test_a_holding_declared_by_name_alone_reaches_the_supplier_among_namesakes(s
     _publish(stack, records)
     process(stack)
     assert dead_letters(stack) == []
+    raised_on_arrival = {m.key for m in read_topic(stack.kafka_bootstrap, FLAGS, idle=2)}
 
     companies = {r["rfc"]: r["id"] for r in store.read(
         "MATCH (c:Company) WHERE c.rfc IS NOT NULL RETURN c.rfc AS rfc, c.id AS id")}
@@ -91,10 +92,11 @@ def test_a_holding_declared_by_name_alone_reaches_the_supplier_among_namesakes(s
         NAMESAKE_RFC
 
     scan(store)
-    flags = store.read("MATCH (f:Flag) WHERE f.pattern = 'P002' RETURN f.sentence AS sentence, "
+    flags = store.read("MATCH (f:Flag) WHERE f.pattern = 'P002' RETURN f.id AS id, f.sentence AS sentence, "
                        "f.evidence AS evidence, f.severity AS severity")
     assert len(flags) == 1, flags  # the spouse's: never the decoy's, who declared the other RFC
     [flag] = flags
+    assert flag["id"] in raised_on_arrival  # the worker's check of what the last record touched found it first
     evidence = json.loads(flag["evidence"])
     assert evidence["path"][-1] == companies[SUPPLIER_RFC]
     assert "Elena Bustos Piña" in flag["sentence"] and "Homero" not in flag["sentence"]
