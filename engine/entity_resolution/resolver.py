@@ -91,10 +91,12 @@ class Resolver:
     def resolve(self, mention: Mention | dict[str, Any]) -> Resolution:
         m = mention if isinstance(mention, Mention) else Mention.from_dict(mention)
         known = self.store.entity_of(m.id)
-        if known is not None:
+        if known is not None:  # a replay: the same answer, namesakes included (the graph may be a new one)
             entity_id = self.store.redirect(known)
+            record = self.store.mention(m.id)
             return Resolution(m.id, entity_id, "known", 1.0, "mention already resolved",
-                              entity_kind=self._kind_of(entity_id, m.kind))
+                              entity_kind=self._kind_of(entity_id, m.kind),
+                              namesakes=self._namesakes(entity_id, record, True) if record is not None else ())
         record = prepare(m)
         same, not_same = self._judged(record.id)
         scored: list[tuple[float, int, str, Scored | None]] = []

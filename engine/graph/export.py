@@ -409,8 +409,9 @@ class Exporter:
             if not frontier:
                 break
         # The suppliers' namesakes (one name, another valid RFC) that someone declared a tie to by name alone:
-        # that tie may be to the supplier. Those namesakes, their by-name holders and the chains of control
-        # above them; nothing else of a namesake (one without such a tie changes no finding).
+        # that tie may be to the supplier. Those namesakes, their holders (all of them: a tie also declared
+        # with the RFC is no namesake's) and the chains of control above them; nothing else of a namesake (one
+        # without such a tie changes no finding).
         pairs = [row for stmt in (out_edges("Company", "NAMESAKE_OF"), in_edges("Company", "NAMESAKE_OF"))
                  for row in self._edges(stmt, sorted(suppliers))] if suppliers else []
         other_end = {end for row in pairs for end in (row["src"], row["dst"])}  # both may be suppliers
@@ -419,8 +420,8 @@ class Exporter:
         named = {row["dst"] for rows in held.values() for row in rows}
         add([row for row in pairs if row["src"] in named or row["dst"] in named], "NAMESAKE_OF")
         companies |= named
-        for rel_type, rows in held.items():
-            holders = add(rows, rel_type, "src")
+        for rel_type in CONTROL:
+            holders = follow("Company", rel_type, "in", named)
             people |= holders.get("Person", set())
             frontier = holders.get("Company", set()) - companies
             companies |= frontier

@@ -166,3 +166,30 @@ def test_an_incremental_scan_leaves_the_flags_a_full_scan_would(graph_store, see
     assert {k for k, f in after_incremental.items() if f["status"] == "new"} == \
         {k for k, f in after_full.items() if f["status"] == "new"}
     assert after_incremental == after_full
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("declared", ["by_name", "by_name_and_rfc"])
+def test_the_on_arrival_neighbourhood_reaches_a_namesake_as_the_whole_graph_does(graph_store, declared):
+    """A holding declared by name alone reaches the namesake that supplied; one also declared with its RFC
+    (another declaration of the same tie) does not — in the neighbourhood an on-arrival check reads, as over
+    the whole graph."""
+    from engine.graph.export import Exporter
+    from tests.detection.test_patterns import _namesakes
+
+    g = _namesakes()
+    g.g.add_edge("beto", "gruas2", key="OWNS:beto->gruas2#s1:2015-05-01", type="OWNS", share=40,
+                 declared_on="2015-05-01", operation="AGREGAR", identified_by="name")
+    if declared == "by_name_and_rfc":
+        g.g.add_edge("beto", "gruas2", key="OWNS:beto->gruas2#s1:2016-05-01", type="OWNS", share=40,
+                     declared_on="2016-05-01", operation="SIN_CAMBIOS")
+    whole = [(f.key, f.evidence["namesake_of"]) for f in PATTERNS["P002"].find(g.ctx(), CFG["P002"])]
+    assert whole == ([(("ana", "sat", "beto", "gruas"), "gruas2")] if declared == "by_name" else [])
+    graph_store.clear()
+    graph_store.ensure_schema()
+    graph_store.write(to_batch(g))
+    for seeds in ({"PublicBody": {"sat"}}, {"Company": {"gruas2"}}, {"Person": {"ana", "beto"}}, {"Contract": {"k1"}}):
+        near = Exporter(graph_store).neighbourhood(seeds)
+        found = [(f.key, f.evidence["namesake_of"])
+                 for f in PATTERNS["P002"].find(DetectionContext(near, "2026-01-01T00:00:00+00:00"), CFG["P002"])]
+        assert found == whole, seeds
