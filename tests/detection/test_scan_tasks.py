@@ -59,22 +59,11 @@ def test_two_scanners_leave_the_flags_one_process_leaves(stack):
         assert len(expected) > 20
         store.run(Statement("test-clear-flags", "MATCH (f:Flag) DETACH DELETE f"))
 
-        stop = threading.Event()
-        stores = [open_store(stack.graph_uri, stack.graph_user, stack.graph_password, stack.graph_name)
-                  for _ in range(2)]
-        workers = [ScanWorker(s, stack.kafka_bootstrap) for s in stores]
-        threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]
-        for t in threads:
-            t.start()
+        workers, _, stopped = _scanning(stack, 2)
         try:
             report = distributed_scan(store, stack.kafka_bootstrap, 2, codes, timeout=240)
         finally:
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
-            for w, s in zip(workers, stores, strict=True):
-                w.close()
-                s.close()
+            stopped()
         assert sum(w.done for w in workers) == report.partitions == 2
         assert _flags(store) == expected
         assert report.findings == alone.findings
