@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     graph_name: str = Field(default="vinculo", description="FalkorDB graph key / Neo4j database.")
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of created topics.")
     app_id: str = Field(default="vinculo", description="Consumer group and faust app id.")
-    write_batch: int = Field(default=500, ge=1, description="Records per graph write batch.")
+    write_batch: int = Field(default=2000, ge=1, description=(
+        "Most records per graph write batch: a busy stream fills it (one durable write and one on-arrival check "
+        "per batch), a quiet one sends what `batch_within_ms` gathered."))
     fetch_max_wait_ms: int = Field(default=100, ge=1, le=5000, description=(
         "How long the worker's fetch may wait on the broker for records (a quiet stream's latency per hop)."))
     batch_within_ms: float = Field(default=50, gt=0, le=5000, description=(

@@ -19,7 +19,16 @@ from engine.graph.merge import finish_merges
 from engine.graph.store import open_store
 from engine.pipeline.linker import EntityLinker
 from engine.runtime.endpoints import Endpoints
-from streams.app import BATCH_WITHIN_SECONDS, FETCH_MAX_WAIT_MS, STAGES, Activity, build_app, group_id, stage_topics
+from streams.app import (
+    BATCH_WITHIN_SECONDS,
+    FETCH_MAX_WAIT_MS,
+    STAGES,
+    WRITE_BATCH,
+    Activity,
+    build_app,
+    group_id,
+    stage_topics,
+)
 
 log = logging.getLogger("vinculo.worker")
 PROBE_TIMEOUT = 45.0  # longer than the probe's own request timeouts: a call that outlives it is abandoned
@@ -202,7 +211,7 @@ def run_worker(
     idle_seconds: float = 3.0,
     partitions: int = 3,
     app_id: str = "vinculo",
-    batch_size: int = 500,
+    batch_size: int = WRITE_BATCH,
     max_seconds: float | None = None,
     on_arrival: bool = True,
     catch_up_every: float = 0.0,

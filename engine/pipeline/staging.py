@@ -12,6 +12,7 @@ offsets committed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from engine.entity_resolution.records import Record
@@ -129,20 +130,24 @@ class StagedStore:
         return entity_id
 
     def postings(self, key: str) -> Iterable[str]:
+        """The base's posting as this batch changed it, without copying the base's (which runs to thousands of
+        ids on a national index): callers only iterate it."""
         added, removed = self._added.get(key), self._removed.get(key)
+        base = self.base.postings(key)
         if not added and not removed:
-            return self.base.postings(key)  # read, not changed, by the callers: no copy
-        out = set(self.base.postings(key))
-        if removed:
-            out -= removed
-        if added:
-            out |= added
-        return out
+            return base  # read, not changed, by the callers: no copy
+        base = base if isinstance(base, set | frozenset) else set(base)
+        kept = (e for e in base if e not in removed) if removed else base
+        return chain(kept, [e for e in added if e not in base or (removed and e in removed)] if added else ())
 
     def posting_size(self, key: str) -> int:
-        if key not in self._added and key not in self._removed:
+        added, removed = self._added.get(key), self._removed.get(key)
+        if not added and not removed:
             return self.base.posting_size(key)
-        return len(set(self.postings(key)))
+        base = self.base.postings(key)
+        base = base if isinstance(base, set | frozenset) else set(base)
+        size = len(base) - (len(removed & base) if removed else 0)
+        return size + (sum(1 for e in added if e not in base or (removed and e in removed)) if added else 0)
 
     def index(self, keys: Iterable[str], entity_id: str) -> None:
         added, removed = self._added, self._removed
