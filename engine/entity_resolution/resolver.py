@@ -104,7 +104,7 @@ class Resolver:
         scored: list[tuple[float, int, str, Scored | None]] = []
         name_count = self._name_count(record)
         for entity_id in self._candidates(record, same):
-            entity = self.store.entity(entity_id)
+            entity = self.store.peek(entity_id)  # read only: scored, not changed
             if entity is None or entity_id in not_same:
                 continue
             crossing = entity.kind != record.kind
@@ -170,7 +170,7 @@ class Resolver:
         found: set[str] = set()
         for key in {k for r in records for k in r.keys if k.startswith(_NAME_KEY)}:
             for other_id in self.store.postings(key):
-                other = self.store.entity(self.store.redirect(other_id))
+                other = self.store.peek(self.store.redirect(other_id))
                 if (other is not None and other.id != entity.id and other.kind == "company" and other.rfcs
                         and other.rfcs.isdisjoint(entity.rfcs)):
                     found.add(other.id)
