@@ -34,7 +34,7 @@ from typing import Any
 
 from engine.eventlog.kafka import DLQ, TOPICS, ensure_topics, make_producer
 from engine.sources import get_source
-from engine.sources.base import H_ERROR, H_LOCATOR, H_SOURCE, RawRecord, files_under
+from engine.sources.base import H_ERROR, H_LOCATOR, H_SOURCE, RawRecord, files_under, with_compressed
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class FolderWatcher:
         self._pending: dict[str, tuple[int, int]] = {}
 
     def _candidates(self, report: WatchReport) -> Iterator[Path]:
-        suffixes = SUFFIXES.get(self.kind, ())
+        suffixes = with_compressed(SUFFIXES.get(self.kind, ()))
         for root, dirs, names in os.walk(self.folder, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,11 @@ def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
     from engine.sources.decoding import UndecodableError, decode
 
     data = path.read_bytes()
+    if data[:2] == GZIP_MAGIC:  # a publisher's bulk file as downloaded (".json.gz", ".jsonl.gz")
+        try:
+            data = gunzip(data)
+        except ValueError as exc:
+            return RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return RawRecord.broken(path.name, data, "file", f"{path.name} is an empty file: nothing to read")
     try:
@@ -84,6 +90,76 @@ def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
     except UndecodableError as exc:
         return RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
     return data, body, encoding
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+# What one compressed file may unpack to: a bulk file is large, a file that unpacks past this is refused
+# with the reason rather than allowed to fill the machine's memory (a "zip bomb").
+MAX_UNPACKED_BYTES = 2 * 1024**3
+
+
+def gunzip(data: bytes, limit: int | None = None) -> bytes:
+    """The bytes a gzip file holds (several members one after another too); ``ValueError`` with the reason
+    when it is damaged or unpacks past ``limit`` (:data:`MAX_UNPACKED_BYTES`)."""
+    limit = MAX_UNPACKED_BYTES if limit is None else limit
+    out = bytearray()
+    try:
+        while data:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += inflater.decompress(data, limit + 1 - len(out))
+            if len(out) > limit:
+                raise ValueError(f"it unpacks to more than {limit:,} bytes")
+            if not inflater.eof:
+                if inflater.unconsumed_tail:
+                    raise ValueError(f"it unpacks to more than {limit:,} bytes")
+                raise ValueError("the gzip data is truncated")
+            data = inflater.unused_data.lstrip(b"\x00")  # members one after another, padding between
+    except zlib.error as exc:
+        raise ValueError(f"the gzip data is damaged ({exc})") from None
+    return bytes(out)
+
+
+def inner_suffix(path: Path) -> str:
+    """The suffix that says the format, under a compression suffix: ``.jsonl`` for ``x.jsonl.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def with_compressed(suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    """``suffixes`` and each of them gzipped."""
+    return suffixes + tuple(s + ".gz" for s in suffixes if not s.endswith(".gz"))
+
+
+def concatenated(body: str) -> Iterator[tuple[str, str]]:
+    """The texts of JSON documents written one after another in one text (several packages in one
+    file, as bulk downloads and ``ocdskit`` pipes write them), each with where it starts ("document 2,
+    line 40"). A document that does not parse ends the split: the rest comes as one last text, which
+    the caller's parser refuses with the reason, so the documents before it are kept."""
+    decoder = json.JSONDecoder()
+    at, n, end, line, counted = 0, 0, len(body), 1, 0
+    while True:
+        while at < end and body[at] in " \t\r\n\ufeff":
+            at += 1
+        if at >= end:
+            return
+        n += 1
+        line += body.count("\n", counted, at)
+        counted = at
+        where = f"document {n}, line {line}"
+        try:
+            _, stop = decoder.raw_decode(body, at)
+        except (json.JSONDecodeError, RecursionError):
+            yield body[at:], where
+            return
+        yield body[at:stop], where
+        at = stop
+
+
+def is_concatenation(exc: json.JSONDecodeError) -> bool:
+    """Whether a whole-text parse failed only because a second document follows the first."""
+    return exc.msg == "Extra data"
 
 
 # A CSV field may be long (an address, a list), not unbounded: over this it is an error, explained.
@@ -179,7 +255,8 @@ def files_under(paths: list[Path], suffixes: tuple[str, ...]) -> Iterator[Path]:
     """Files given directly, and files with one of ``suffixes`` under given folders, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes))
+            accepted = with_compressed(suffixes)
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(accepted))
         elif path.exists():
             yield path
         else:

@@ -75,7 +75,18 @@ from typing import Any
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
-from engine.sources.base import RawRecord, RecordContext, RecordError, loads, number, read_text, text
+from engine.sources.base import (
+    RawRecord,
+    RecordContext,
+    RecordError,
+    concatenated,
+    inner_suffix,
+    is_concatenation,
+    loads,
+    number,
+    read_text,
+    text,
+)
 from engine.sources.ocds import address_key
 
 __all__ = ["KIND", "TOPIC", "SUFFIXES", "SOURCE", "INTERESTS", "normalize"]
@@ -124,7 +135,7 @@ class BODSSource:
         data, body, _ = decoded
         statements: list[tuple[str, dict[str, Any]]] = []
         broken: list[RawRecord] = []
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if inner_suffix(path) in (".jsonl", ".ndjson"):
             for line_no, line in enumerate(body.splitlines(), start=1):
                 if line.strip():
                     _collect(line, path.name, f"line {line_no}", statements, broken)
@@ -139,6 +150,10 @@ def _collect(body: str, name: str, where: str, out: list[tuple[str, dict[str, An
     try:
         doc = loads(body)
     except json.JSONDecodeError as exc:
+        if where == "file" and is_concatenation(exc):  # several documents one after another
+            for part, at in concatenated(body):
+                _collect(part, name, at, out, broken)
+            return
         reason = (f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "
                   f"at line {exc.lineno} column {exc.colno}")
         broken.append(RawRecord.broken(f"{name}#{where}", body.encode(), where, reason))

@@ -25,7 +25,19 @@ from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.bodies import parse_body_name
 from engine.entity_resolution.identifiers import parse_rfc
 from engine.entity_resolution.text import fold
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, number, read_text, text
+from engine.sources.base import (
+    RawRecord,
+    RecordContext,
+    RecordError,
+    concatenated,
+    inner_suffix,
+    is_concatenation,
+    load_json_object,
+    loads,
+    number,
+    read_text,
+    text,
+)
 
 KIND = "ocds"
 TOPIC = "raw.ocds"
@@ -62,7 +74,7 @@ class OCDSSource:
                 continue
             found = False
             _, body, _ = decoded
-            if path.suffix.lower() in (".jsonl", ".ndjson"):
+            if inner_suffix(path) in (".jsonl", ".ndjson"):
                 parts = [(line, f"line {n}") for n, line in enumerate(body.splitlines(), start=1) if line.strip()]
             else:
                 parts = [(body, "file")]
@@ -88,6 +100,10 @@ class OCDSSource:
         try:
             doc = loads(body)
         except json.JSONDecodeError as exc:
+            if where == "file" and is_concatenation(exc):  # several packages one after another
+                for part, at in concatenated(body):
+                    yield from self._split_text(part, name, at)
+                return
             reason = (
                 f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} "
                 f"at line {exc.lineno} column {exc.colno}"
@@ -138,15 +154,49 @@ def _from_record(record: Any, name: str, loc: str, published: str | None) -> Raw
     compiled = record.get("compiledRelease")
     if not isinstance(compiled, dict):
         releases = [r for r in record.get("releases") or [] if isinstance(r, dict) and "tag" in r]
-        if not releases:
-            return _bad(name, loc, record, "record has neither 'compiledRelease' nor full releases to compile")
-        compiled = _compile(releases)
+        if releases:
+            compiled = _compile(releases)
+        elif isinstance(record.get("versionedRelease"), dict):  # linked releases and their history only
+            compiled = unversion(record["versionedRelease"])
+        else:
+            return _bad(name, loc, record,
+                        "record has neither 'compiledRelease', nor full releases to compile, nor 'versionedRelease'")
     if not compiled.get("ocid") and record.get("ocid"):
         compiled = {**compiled, "ocid": record["ocid"]}
     raw = _release(compiled, name, loc)
     if published:
         raw.headers["vinculo-published-at"] = str(published)
     return raw
+
+
+def _history(value: Any) -> bool:
+    """Whether a value of a versioned release is a field's history: ``[{releaseID, releaseDate, releaseTag,
+    value}, …]``."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(v, dict) and "value" in v and ("releaseID" in v or "releaseDate" in v) for v in value)
+
+
+def is_versioned(release: dict[str, Any]) -> bool:
+    """Whether a release is a versioned one (each field its history), judged by its fields and those of
+    its objects one level down (``tender.title``, ``buyer.name``)."""
+    for value in release.values():
+        if _history(value):
+            return True
+        if isinstance(value, dict) and any(_history(v) for v in value.values()):
+            return True
+    return False
+
+
+def unversion(value: Any) -> Any:
+    """A versioned release as the compiled release it stands for: every field's latest value (a field's
+    history is listed in the order of its releases, latest last)."""
+    if isinstance(value, dict):
+        return {k: unversion(v) for k, v in value.items()}
+    if _history(value):
+        return unversion(value[-1]["value"])
+    if isinstance(value, list):
+        return [unversion(v) for v in value]
+    return value
 
 
 def _release(release: dict[str, Any], name: str, loc: str) -> RawRecord:
@@ -191,6 +241,8 @@ def role_code(label: str) -> str:
 
 def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
     release = load_json_object(value, "OCDS release")
+    if is_versioned(release):  # a versioned release (a record's history): its latest values
+        release = unversion(release)
     ocid = release.get("ocid")
     if not isinstance(ocid, str) or not ocid.strip():
         raise RecordError("OCDS release has no 'ocid' (required: it identifies the contracting process)")

@@ -66,7 +66,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from engine.canonical import CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
-from engine.sources.base import RawRecord, RecordContext, RecordError, load_json_object, loads, read_text
+from engine.sources.base import (
+    RawRecord,
+    RecordContext,
+    RecordError,
+    concatenated,
+    inner_suffix,
+    is_concatenation,
+    load_json_object,
+    loads,
+    read_text,
+)
 
 __all__ = [
     "KIND", "SOURCE", "TOPIC", "normalize", "split_pdn", "person_name", "iso_date", "fold",
@@ -91,7 +101,7 @@ def split_pdn(path: Path, what: str) -> Iterator[RawRecord]:
         yield decoded
         return
     data, body, _ = decoded
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
+    if inner_suffix(path) in (".jsonl", ".ndjson"):
         for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():
                 yield from _split_text(line, path.name, f"line {number}", what)
@@ -103,6 +113,10 @@ def _split_text(body: str, name: str, where: str, what: str) -> Iterator[RawReco
     try:
         doc = loads(body)
     except json.JSONDecodeError as exc:
+        if where == "file" and is_concatenation(exc):  # several pages one after another
+            for part, at in concatenated(body):
+                yield from _split_text(part, name, at, what)
+            return
         reason = f"{name} ({where}) is not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
         yield RawRecord.broken(f"{name}#{where}", body.encode(), where, reason)
         return
