@@ -26,15 +26,25 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engine.eventlog.kafka import DLQ, TOPICS, ensure_topics, make_producer
 from engine.sources import get_source
-from engine.sources.base import H_ERROR, H_LOCATOR, H_SOURCE, RawRecord, files_under, with_compressed
+from engine.sources.base import (
+    H_ERROR,
+    H_LOCATOR,
+    H_SOURCE,
+    MAX_UNPACKED_BYTES,
+    RawRecord,
+    files_under,
+    with_compressed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +172,63 @@ class PublishReport:
 
 def read_files(kind: str, paths: list[Path]) -> Iterator[tuple[Path, RawRecord]]:
     """Raw records of files, with the file each came from (releases of one OCDS process across files
-    compiled together)."""
+    compiled together). A ZIP archive (CompraNet's bulk download is one) is read as the files in it
+    that this source reads, each named ``archive.zip!member.json``."""
+    if not any(is_zip(p) for p in paths):
+        yield from _read_files(kind, paths)
+        return
+    with tempfile.TemporaryDirectory(prefix="vinculo-unzip-") as folder:  # 0700, removed after
+        expanded: list[Path] = []
+        for n, path in enumerate(paths):
+            if not is_zip(path):
+                expanded.append(path)
+                continue
+            try:
+                members = unzip(path, Path(folder) / str(n), with_compressed(SUFFIXES.get(kind, ())))
+            except ValueError as exc:
+                yield path, RawRecord.broken(path.name, path.read_bytes()[:65536], "file",
+                                             f"cannot read {path.name}: {exc}")
+                continue
+            if not members:
+                yield path, RawRecord.broken(path.name, path.read_bytes()[:65536], "file",
+                                             f"{path.name} holds no file of kind {kind}")
+            expanded += members
+        yield from _read_files(kind, expanded)
+
+
+def is_zip(path: Path) -> bool:
+    return path.name.lower().endswith(".zip")
+
+
+def unzip(archive: Path, into: Path, suffixes: tuple[str, ...], limit: int = MAX_UNPACKED_BYTES) -> list[Path]:
+    """The members of ``archive`` with one of ``suffixes``, written under ``into`` in archive order, each in
+    a folder of its own and named ``archive.zip!member`` (no member path is ever used as a path here);
+    ``ValueError`` with the reason for a damaged or encrypted archive, or one that unpacks past ``limit``."""
+    out: list[Path] = []
+    written = 0
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()
+                     and not PurePosixPath(i.filename).name.startswith(".") and "__MACOSX" not in i.filename
+                     and i.filename.lower().endswith(suffixes)]
+            for n, info in enumerate(infos):
+                target = into / str(n) / f"{archive.name}!{PurePosixPath(info.filename).name}"
+                target.parent.mkdir(parents=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):  # the sizes a member declares are not trusted
+                        written += len(chunk)
+                        if written > limit:
+                            raise ValueError(f"it unpacks to more than {limit:,} bytes")
+                        dst.write(chunk)
+                out.append(target)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
+        raise ValueError(f"not a ZIP archive, or a damaged one ({exc})") from None
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a compression zipfile cannot read
+        raise ValueError(str(exc)) from None
+    return out
+
+
+def _read_files(kind: str, paths: list[Path]) -> Iterator[tuple[Path, RawRecord]]:
     source = get_source(kind)
     read_many = getattr(source, "read_many", None)
     if read_many is not None:  # it says itself which files held nothing
@@ -251,7 +317,7 @@ class FolderWatcher:
         self._pending: dict[str, tuple[int, int]] = {}
 
     def _candidates(self, report: WatchReport) -> Iterator[Path]:
-        suffixes = with_compressed(SUFFIXES.get(self.kind, ()))
+        suffixes = with_compressed(SUFFIXES.get(self.kind, ()), archives=True)
         for root, dirs, names in os.walk(self.folder, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):

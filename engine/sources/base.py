@@ -127,9 +127,9 @@ def inner_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def with_compressed(suffixes: tuple[str, ...]) -> tuple[str, ...]:
-    """``suffixes`` and each of them gzipped."""
-    return suffixes + tuple(s + ".gz" for s in suffixes if not s.endswith(".gz"))
+def with_compressed(suffixes: tuple[str, ...], archives: bool = False) -> tuple[str, ...]:
+    """``suffixes`` and each of them gzipped; with ``archives``, ZIP archives too (intake opens them)."""
+    return suffixes + tuple(s + ".gz" for s in suffixes if not s.endswith(".gz")) + ((".zip",) if archives else ())
 
 
 def concatenated(body: str) -> Iterator[tuple[str, str]]:
@@ -255,7 +255,7 @@ def files_under(paths: list[Path], suffixes: tuple[str, ...]) -> Iterator[Path]:
     """Files given directly, and files with one of ``suffixes`` under given folders, sorted."""
     for path in paths:
         if path.is_dir():
-            accepted = with_compressed(suffixes)
+            accepted = with_compressed(suffixes, archives=True)
             yield from sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(accepted))
         elif path.exists():
             yield path

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from engine.intake import SUFFIXES
+from engine.intake import SUFFIXES, read_files, unzip
 from engine.sources.base import H_ERROR, RecordContext, concatenated, files_under, gunzip, inner_suffix
 from engine.sources.bods import SOURCE as BODS
 from engine.sources.ocds import SOURCE as OCDS
@@ -35,8 +36,8 @@ def _award(ocid: str, supplier: str) -> dict:  # type: ignore[type-arg]
 
 def _read(path: Path) -> tuple[list[str], list[str]]:
     records = list(OCDS.read(path))
-    return ([r.key for r in records if H_ERROR not in r.headers], [r.headers[H_ERROR] for r in records
-                                                                   if H_ERROR in r.headers])
+    good = [r.key or "" for r in records if H_ERROR not in r.headers]
+    return good, [r.headers[H_ERROR] for r in records if H_ERROR in r.headers]
 
 
 def test_packages_one_after_another_in_a_json_file(tmp_path):
@@ -156,3 +157,51 @@ def test_other_json_sources_read_concatenated_documents_too(tmp_path):
     (tmp_path / "s1.json").write_text(json.dumps(page) + json.dumps({**page, "results": [{"id": "d2"}]}))
     s1 = list(S1.read(tmp_path / "s1.json"))
     assert len(s1) == 2 and not [r for r in s1 if H_ERROR in r.headers]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_zip_archive_is_read_as_the_files_it_holds(tmp_path):
+    # a bulk download: packages in folders, one process's releases in two files, junk beside them
+    tender = _release("ocds-x", "2021-01-01", "tender", tender={"id": "T", "title": "Medicinas"})
+    award = _award("ocds-x", "Uno SA")
+    archive = _zip(tmp_path / "bulk.zip", {
+        "2021/tender.json": json.dumps(_package(tender)).encode(),
+        "2021/award.json": json.dumps(_package(award)).encode(),
+        "2021/more.jsonl.gz": gzip.compress((json.dumps(_award("ocds-y", "Dos SA")) + "\n").encode()),
+        "README.txt": b"not OCDS",
+        "__MACOSX/2021/._tender.json": b"\x00\x05\x16\x07",
+        "../../escaped.json": json.dumps(_package(_award("ocds-z", "Tres SA"))).encode(),
+    })
+    found = list(files_under([tmp_path], SUFFIXES["ocds"]))
+    assert found == [archive]
+    records = list(read_files("ocds", found))
+    assert not [r for _, r in records if H_ERROR in r.headers]
+    assert sorted(r.key or "" for _, r in records) == ["ocds-x", "ocds-y", "ocds-z"]
+    compiled = json.loads(next(r.value for _, r in records if r.key == "ocds-x"))
+    assert compiled["tender"]["title"] == "Medicinas" and compiled["awards"][0]["id"] == "A1"
+    names = {path.name for path, _ in records}
+    assert names == {"bulk.zip!tender.json", "bulk.zip!more.jsonl.gz", "bulk.zip!escaped.json"}
+    assert not list(tmp_path.parent.glob("escaped.json")) and not Path("escaped.json").exists()
+    assert all(not path.exists() for path, _ in records)  # the unpacked copies are gone
+
+
+def test_damaged_empty_and_oversized_archives_are_refused_with_the_reason(tmp_path):
+    good = _zip(tmp_path / "good.zip", {"a.json": json.dumps(_package(_award("ocds-1", "Uno SA"))).encode()})
+    (tmp_path / "cut.zip").write_bytes(good.read_bytes()[:40])
+    _zip(tmp_path / "other.zip", {"notes.txt": b"nothing for OCDS"})
+    records = list(read_files("ocds", [tmp_path / "cut.zip", tmp_path / "other.zip", good]))
+    reasons = [r.headers[H_ERROR] for _, r in records if H_ERROR in r.headers]
+    assert [r.key for _, r in records if H_ERROR not in r.headers] == ["ocds-1"]
+    assert len(reasons) == 2
+    assert "cut.zip" in reasons[0] and "damaged" in reasons[0]
+    assert "other.zip holds no file of kind ocds" in reasons[1]
+    bomb = _zip(tmp_path / "bomb.zip", {"a.json": b" " * 3_000_000})
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(ValueError, match="more than 1,000,000 bytes"):
+        unzip(bomb, tmp_path / "out", (".json",), limit=1_000_000)
