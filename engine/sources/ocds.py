@@ -291,13 +291,23 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
                            bid_status=text(bid.get("status")), bid_date=_iso(bid.get("date")))
 
     # Contracts, and awards that no contract implements (FtM's ContractAward: an ``Award`` node).
-    awards = {str(a.get("id")): a for a in _objects(release.get("awards")) if a.get("id") is not None}
+    awards: dict[str, dict[str, Any]] = {}
+    for index, award in enumerate(_objects(release.get("awards"))):
+        award_id = text(award.get("id"))
+        if award_id is None:  # kept, as contracts without one are: its suppliers are the process's
+            award_id = _digest_id(award)
+            rec.warn(f"awards[{index}] has no 'id': kept as {award_id!r}, an id derived from its content")
+        elif award_id in awards and awards[award_id] != award:  # one id for two awards (lots numbered alike)
+            award_id = f"{award_id}~{index}"
+            rec.warn(f"awards[{index}] repeats the id of another award: kept as {award_id!r}")
+        awards.setdefault(award_id, award)
     implemented: set[str] = set()
     for index, contract in enumerate(_objects(release.get("contracts"))):
         contract_id = text(contract.get("id"))
-        award = awards.get(str(contract.get("awardID")))
-        if award is not None:
-            implemented.add(str(contract.get("awardID")))
+        award_ref = text(contract.get("awardID"))
+        award = awards.get(award_ref) if award_ref else None
+        if award is not None and award_ref:
+            implemented.add(award_ref)
         if contract_id is None:
             contract_id = _derived_contract_id(contract)
             rec.warn(f"contracts[{index}] has no 'id': kept as {contract_id!r}, an id derived from "
@@ -324,7 +334,13 @@ def _derived_contract_id(contract: dict[str, Any]) -> str:
     award_id = text(contract.get("awardID"))
     if award_id:
         return f"award-{award_id}"
-    body = json.dumps({k: v for k, v in contract.items() if k not in ("documents", "implementation", "amendments")},
+    return _digest_id(contract)
+
+
+def _digest_id(item: dict[str, Any]) -> str:
+    """A stable id for an award or contract published without one: a digest of what it says (its
+    documents, implementation and amendments aside, which later releases add to)."""
+    body = json.dumps({k: v for k, v in item.items() if k not in ("documents", "implementation", "amendments")},
                       sort_keys=True, ensure_ascii=False, default=str)
     return "h-" + hashlib.sha256(body.encode()).hexdigest()[:16]
 

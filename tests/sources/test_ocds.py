@@ -230,3 +230,25 @@ def test_scenario_publishers_give_every_process_and_contract():
         processes.add(record.record_id)
         contracts |= {e.key for e in record.entities if e.schema_ == "Contract"}
     assert (len(processes), len(contracts)) == (28, 38)
+
+
+def test_awards_without_an_id_or_with_a_repeated_one_keep_their_suppliers():
+    release = {"ocid": "ocds-aw", "date": "2021-01-01T00:00:00Z", "tag": ["award"],
+               "buyer": {"id": "B", "name": "Municipio de Ejemplo"},
+               "awards": [{"title": "Lote 1", "suppliers": [{"name": "Uno SA"}]},
+                          {"id": 7, "title": "Lote 2", "suppliers": [{"name": "Dos SA"}]},
+                          {"id": "7", "title": "Lote 3", "suppliers": [{"name": "Tres SA"}]}],
+               "contracts": [{"id": "C", "awardID": " 7 "}]}
+    record = normalize(json.dumps(release).encode(), CTX)
+    supplied = {}
+    names = {e.ref: e.name for e in record.entities}
+    keys = {e.ref: e.key for e in record.entities}
+    for r in record.relations:
+        if r.type == "SUPPLIES":
+            supplied[names[r.source]] = keys[r.target]
+    assert supplied["Dos SA"] == "ocds:ocds-aw/contract/C"  # the contract implements award 7
+    assert supplied["Uno SA"].startswith("ocds:ocds-aw/award/h-")
+    assert supplied["Tres SA"] == "ocds:ocds-aw/award/7~2"
+    assert len([w for w in record.warnings if "awards[" in w]) == 2
+    again = normalize(json.dumps(release).encode(), CTX)  # the derived id is stable
+    assert {e.key for e in again.entities} == {e.key for e in record.entities}
