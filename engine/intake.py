@@ -172,7 +172,7 @@ class PublishReport:
 
 def read_files(kind: str, paths: list[Path]) -> Iterator[tuple[Path, RawRecord]]:
     """Raw records of files, with the file each came from (releases of one OCDS process across files
-    compiled together). A ZIP archive (CompraNet's bulk download is one) is read as the files in it
+    compiled together). A ZIP archive (bulk downloads often are) is read as the files in it
     that this source reads, each named ``archive.zip!member.json``."""
     if not any(is_zip(p) for p in paths):
         yield from _read_files(kind, paths)

@@ -178,6 +178,20 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("S") and not word.endswith("SS") else word
 
 
+# Endings that make another word of one stem ("INDUSTRY", "INDUSTRIAL", "INDUSTRIES"; "TECNOLOGIA",
+# "TECNOLOGICA"): longest first.
+_ENDINGS = ("IALES", "ICAS", "ICOS", "ICAL", "IES", "IAL", "ICA", "ICO", "ICS", "ALES", "AL", "IC", "Y", "OS", "AS",
+            "ES", "S", "O", "A")
+MIN_STEM = 6  # letters two words must share before their endings for one stem to make them one word
+
+
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
 def _in_order(short: str, long_: str) -> bool:
     found = 0
     for ch in long_:
@@ -193,6 +207,8 @@ def same_word(a: str, b: str) -> bool:
     first and last letters)."""
     if a == b or (len(a) > 3 and len(b) > 3 and _singular(a) == _singular(b)):
         return True
+    if len(a) > MIN_STEM and len(b) > MIN_STEM and (stem := _stem(a)) == _stem(b) and stem not in (a, b):
+        return True  # one stem with another ending: "INDUSTRIAL" / "INDUSTRY"
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) == 2 and len(long_) >= 4:
         return short[0] == long_[0] and short[1] == long_[-1]

@@ -49,6 +49,11 @@ def test_person_name_levels(a, b, level):
     ("IBM", "International Business Machines Corporation", "acronym"),
     ("Univ. of Medicine & Dentistry of N.J.", "Dentistry and Medicine University of NJ", "same_words"),
     ("American Coating Technologies Inc.", "American Coating Technology, Inc.", "same_words"),
+    # one stem with another ending is one word; a shorter shared start is not
+    ("Ramot University Authority for Applied Research and Industry Development Ltd.",
+     "Ramot University Authority for Applied Research & Industrial Development Ltd.", "same_words"),
+    ("Soluciones Tecnológicas del Norte SA de CV", "Soluciones Tecnología del Norte SA de CV", "same_words"),
+    ("Servicios Integrales del Bajío SA de CV", "Servicios Integradores del Bajío SA de CV", "word_differs"),
     ("Nissan Motor Co., Ltd.", "Nissan Motor Company Limited", "exact"),
     ("The Palm", "Palm, The", "exact"),
     # one distinctive word each: divisions and agencies that share a long wording
