@@ -292,15 +292,15 @@ def normalize(value: bytes, ctx: RecordContext) -> CanonicalRecord:
 
     # Contracts, and awards that no contract implements (FtM's ContractAward: an ``Award`` node).
     awards: dict[str, dict[str, Any]] = {}
-    for index, award in enumerate(_objects(release.get("awards"))):
-        award_id = text(award.get("id"))
+    for index, published in enumerate(_objects(release.get("awards"))):
+        award_id = text(published.get("id"))
         if award_id is None:  # kept, as contracts without one are: its suppliers are the process's
-            award_id = _digest_id(award)
+            award_id = _digest_id(published)
             rec.warn(f"awards[{index}] has no 'id': kept as {award_id!r}, an id derived from its content")
-        elif award_id in awards and awards[award_id] != award:  # one id for two awards (lots numbered alike)
+        elif award_id in awards and awards[award_id] != published:  # one id for two awards (lots numbered alike)
             award_id = f"{award_id}~{index}"
             rec.warn(f"awards[{index}] repeats the id of another award: kept as {award_id!r}")
-        awards.setdefault(award_id, award)
+        awards.setdefault(award_id, published)
     implemented: set[str] = set()
     for index, contract in enumerate(_objects(release.get("contracts"))):
         contract_id = text(contract.get("id"))
