@@ -127,7 +127,8 @@ RESOLVED = ("Person", "Company", "PublicBody")
 # labels whose ids are not compared: a resolved entity first met without an identifier is named after the
 # mention that made it, which depends on the order records of different topics arrive in (two runs of one
 # worker differ there too), and a flag's id names the entity it is about; resolved entities are compared as
-# clusters of mentions instead, flags not at all (the on-arrival check finds some, the scan the rest)
+# clusters of mentions instead, and flags by what a full scan after the reconcile job finds (``FLAGS``; which flag
+# the on-arrival check found and which the scan depends on timing)
 ORDER_DEPENDENT_IDS = (*RESOLVED, "Flag")
 
 
@@ -146,6 +147,25 @@ def _node_ids(store: Any) -> dict[str, set[Any]]:
                                                "RETURN e.id AS e, collect(m.id) AS ms", ()))
         out[f"{label}@clusters"] = {frozenset(r["ms"]) for r in rows}
     return out
+
+
+FLAGS = "Flag@full_scan"  # the findings of a full scan after the reconcile job, entities named as below
+
+
+def _scan_findings(store: Any) -> set[Any]:
+    """A full scan's findings, each as its pattern and its entities by role, a resolved entity named by the smallest
+    id among its mentions (its own id depends on arrival order): what an investigator is shown, comparable between
+    runs."""
+    from engine.detection.runner import scan
+    from engine.graph.cypher import Statement
+
+    canonical: dict[str, str] = {}
+    for label in RESOLVED:
+        rows = store.run(Statement("clusters", f"MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label}) "
+                                               "RETURN e.id AS e, collect(m.id) AS ms", ()))
+        canonical.update({r["e"]: min(r["ms"]) for r in rows})
+    return {(f.pattern, tuple(sorted((e.role, e.label, canonical.get(e.id, e.id)) for e in f.entities)))
+            for f in scan(store).flags}
 
 
 def _same(one: dict[str, set[Any]], other: dict[str, set[Any]]) -> dict[str, bool]:
@@ -230,6 +250,7 @@ def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int
             before = {label: len(ids) for label, ids in _node_ids(store).items() if "@" not in label}
             merges = _reconcile(store)
             after = _node_ids(store)
+            after[FLAGS] = _scan_findings(store)
             store.close()
         finally:
             services.down()
@@ -257,6 +278,7 @@ def processes(data: Path, scenario: Path, one: dict[str, set[str]], records: int
                                                for label in ORDER_DEPENDENT_IDS if label in one},
         "all_same": all(same.values()) and set(after) <= set(one) | {"Redirect"},
         "differing": _differing(one, after),
+        "findings_of_a_full_scan": len(after[FLAGS]),
     }
 
 
@@ -363,6 +385,7 @@ def run(data: Path, scenario: Path) -> dict[str, Any]:
             side.close()
             one_reconciled = _reconcile(store)  # the reference is one worker and the scheduled job after it
             one_worker_graph = _node_ids(store)
+            one_worker_graph[FLAGS] = _scan_findings(store)
             store.close()
         finally:
             services.down()
