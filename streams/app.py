@@ -145,7 +145,8 @@ class Activity:
 
 # The resolver's state is saved when the worker is idle, at most every SAVE_EVERY seconds and at most SAVE_SHARE of
 # the time: a snapshot grows with the index (0.8 s for 47,000 mentions here; in proportion, half a minute for two
-# million), and a worker saving that every 30 s would do little else. What a snapshot lacks is caught up from the graph at restart.
+# million), and a worker saving that every 30 s would do little else. What a snapshot lacks is caught up from the
+# graph at restart.
 SAVE_EVERY = 30.0
 SAVE_SHARE = 0.05
 

@@ -64,11 +64,15 @@ class DetectionContext:
         self.now = now
 
     # -- basics ---------------------------------------------------------------------------
+    # The graph's own adjacency dicts are read directly (as NetworkX's views do, without building a view per call):
+    # the patterns walk them hundreds of thousands of times in an on-arrival check.
     def label(self, node: str) -> str:
-        return str(self.g.nodes[node].get("label", "")) if node in self.g else ""
+        data = self.g._node.get(node)
+        return str(data.get("label", "")) if data is not None else ""
 
     def props(self, node: str) -> dict[str, Any]:
-        return dict(self.g.nodes[node]) if node in self.g else {}
+        data = self.g._node.get(node)
+        return dict(data) if data is not None else {}
 
     def name(self, node: str) -> str:
         return str(self.props(node).get("name") or node)
@@ -77,14 +81,18 @@ class DetectionContext:
         return (n for n, d in self.g.nodes(data=True) if d.get("label") == label)
 
     def out(self, node: str, rel_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        if node not in self.g:
+        """The far ends and data of the ``rel_type`` relationships leaving ``node``, in ``out_edges`` order."""
+        far = self.g._succ.get(node)
+        if not far:
             return iter(())
-        return ((dst, data) for _, dst, data in self.g.out_edges(node, data=True) if data.get("type") == rel_type)
+        return ((dst, data) for dst, keyed in far.items() for data in keyed.values() if data.get("type") == rel_type)
 
     def into(self, node: str, rel_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        if node not in self.g:
+        """The near ends and data of the ``rel_type`` relationships arriving at ``node``, in ``in_edges`` order."""
+        near = self.g._pred.get(node)
+        if not near:
             return iter(())
-        return ((src, data) for src, _, data in self.g.in_edges(node, data=True) if data.get("type") == rel_type)
+        return ((src, data) for src, keyed in near.items() for data in keyed.values() if data.get("type") == rel_type)
 
     # -- people ---------------------------------------------------------------------------------
     def positions(self, person: str) -> list[tuple[str, dict[str, Any]]]:

@@ -41,7 +41,12 @@ AWARDS = ("Contract", "Award")  # what a process awards and a supplier supplies
 
 
 def _rel_map(rel_type: str) -> str:
-    return "r {" + ", ".join(f".{p}" for p in ("id", *_REL_PROPS.get(rel_type, ()))) + "}"
+    """The relationship's id and the properties detection reads, one column each (``rel_id``, then by name): a map
+    per row would repeat its keys in every row of the reply, and be parsed value by value."""
+    return ", ".join(["r.id AS rel_id", *(f"r.`{p}` AS `{p}`" for p in _REL_PROPS.get(rel_type, ()))])
+
+
+_ENDS = ("src", "src_label", "dst", "dst_label")  # the columns of an edge row that are not its properties
 _CHUNK = 2000
 
 
@@ -55,7 +60,7 @@ def out_edges(label: str, rel_type: str) -> Statement:
         f"export_out[{label}-{rel_type}]",
         f"""UNWIND $ids AS node_id
 MATCH (a:{label} {{id: node_id}})-[r:{rel_type}]->(b)
-RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, {_rel_map(rel_type)} AS props""",
+RETURN a.id AS src, '{label}' AS src_label, b.id AS dst, labels(b)[0] AS dst_label, {_rel_map(rel_type)}""",
         ("ids",),
     )
 
@@ -70,7 +75,7 @@ def in_edges(label: str, rel_type: str) -> Statement:
         f"export_in[{label}-{rel_type}]",
         f"""UNWIND $ids AS node_id
 MATCH (b)-[r:{rel_type}]->(a:{label} {{id: node_id}})
-RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, {_rel_map(rel_type)} AS props""",
+RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, '{label}' AS dst_label, {_rel_map(rel_type)}""",
         ("ids",),
     )
 
@@ -110,7 +115,7 @@ SANCTIONED_AT_ADDRESSES = Statement(
     "export_sanctioned_at_addresses",
     """UNWIND $ids AS node_id
 MATCH (a:Address {id: node_id})<-[r:LOCATED_AT]-(c:Company)<-[:SANCTIONED]-(:Sanction)
-RETURN DISTINCT c.id AS src, 'Company' AS src_label, a.id AS dst, 'Address' AS dst_label, r {.id} AS props""",
+RETURN DISTINCT c.id AS src, 'Company' AS src_label, a.id AS dst, 'Address' AS dst_label, r.id AS rel_id""",
     ("ids",),
 )
 
@@ -125,7 +130,7 @@ def named_holders(rel_type: str) -> Statement:
         f"""UNWIND $ids AS node_id
 MATCH (b)-[r:{rel_type}]->(a:Company {{id: node_id}})
 WHERE r.identified_by = 'name'
-RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, 'Company' AS dst_label, {_rel_map(rel_type)} AS props""",
+RETURN b.id AS src, labels(b)[0] AS src_label, a.id AS dst, 'Company' AS dst_label, {_rel_map(rel_type)}""",
         ("ids",),
     )
 
@@ -275,8 +280,17 @@ class Exporter:
         rows: list[dict[str, Any]] = []
         for i in range(0, len(ids), _CHUNK):
             columns = self.store.columns(statement, {"ids": ids[i:i + _CHUNK]})
-            names = list(columns)
-            rows += [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+            if not columns:
+                continue
+            if "src" not in columns:  # nodes and their properties
+                names = list(columns)
+                rows += [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+                continue
+            names = [n for n in columns if n not in _ENDS]
+            keys = ["id" if n == "rel_id" else n for n in names]
+            for src, src_label, dst, dst_label, *values in zip(*(columns[n] for n in (*_ENDS, *names)), strict=True):
+                rows.append({"src": src, "src_label": src_label, "dst": dst, "dst_label": dst_label,
+                             "props": dict(zip(keys, values, strict=True))})
         return rows
 
     def ids(self, label: str, page: int = 50000) -> list[str]:

@@ -170,7 +170,7 @@ def entity_graph(store) -> nx.Graph:  # type: ignore[no-untyped-def]
                 for row in store.run(out_edges(label, rel.name), {"ids": ids[i:i + 2000]}):
                     graph.add_node(row["src"], label=row["src_label"])
                     graph.add_node(row["dst"], label=row["dst_label"])
-                    graph.add_edge(row["src"], row["dst"], key=row["props"]["id"], type=rel.name)
+                    graph.add_edge(row["src"], row["dst"], key=row["rel_id"], type=rel.name)
     return graph
 
 

@@ -129,10 +129,9 @@ def _incident(store: GraphStore, nodes: dict[str, set[str]]) -> dict[str, list[t
             for statement in statements:
                 for row in _rows(store.columns(statement, {"ids": sorted(ids)})):
                     if row["src_label"] in NODE_COLUMNS and row["dst_label"] in NODE_COLUMNS:
-                        props = row.get("props") or {}
                         out.setdefault(rel_type, []).append(
                             ((row["src"], row["src_label"], row["dst"], row["dst_label"]),
-                             {c: props.get(c) for c in REL_COLUMNS[rel_type]}))
+                             {c: row.get(c) for c in REL_COLUMNS[rel_type]}))
     return out
 
 
