@@ -135,6 +135,7 @@ class Activity:
     flags: int = 0
     retries: int = 0
     restarts: int = 0  # fresh consumers after a stalled stream
+    check_failures: int = 0  # on-arrival checks that could not run (logged; the scheduled full scan covers them)
     saved: float = field(default_factory=time.monotonic)
     save_seconds: float = 0.0  # what the last snapshot of the resolver's state took
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run once the app has stopped
@@ -328,11 +329,21 @@ def build_app(
         if messages:
             await patiently(lambda: mark_published(store, [m["id"] for m in messages]), "mark flags")
 
-    async def detect(touched: dict[str, set[str]]) -> None:
-        """The on-arrival check of the neighbourhood of what was written, its flags onto ``flags``."""
-        report = await patiently(functools.partial(check_touched, store, touched), "detect")
+    async def detect(touched: dict[str, set[str]]) -> str | None:
+        """The on-arrival check of the neighbourhood of what was written, its flags onto ``flags``. A check that
+        fails for another reason than a server away (a pattern's bug, data it cannot read) does not stop the stream
+        that feeds it: the records are in the graph and the scheduled full scan checks them; the reason is logged
+        and returned."""
+        try:
+            report = await patiently(functools.partial(check_touched, store, touched), "detect")
+        except Exception as exc:  # noqa: BLE001 - see above: never the reason a stream stops
+            activity.check_failures += 1
+            log.exception("on-arrival check of %d entities failed; the scheduled full scan will check them",
+                          sum(len(ids) for ids in touched.values()))
+            return f"on-arrival check failed: {type(exc).__name__}: {exc}"
         activity.flags += len(report.flags)
         await publish_flags()
+        return None
 
     async def reviews() -> None:
         """Catch up with the graph (other workers, merges, judgments), and apply judgments nobody has."""
@@ -454,14 +465,18 @@ def build_app(
             activity.touch()
             try:
                 touched: dict[str, set[str]] = {}
+                read = []
                 for event in events:
                     try:
                         for label, ids in read_touched(event.message.value).items():
                             touched.setdefault(label, set()).update(ids)
+                        read.append(event)
                     except ValueError as exc:
                         await dead_letter([DeadLetter(_incoming(event), "alerts", str(exc))])
                 if touched and on_arrival:
-                    await detect(touched)
+                    failed = await detect(touched)
+                    if failed:  # what it was to check, with the reason, on the dead-letter topic
+                        await dead_letter([DeadLetter(_incoming(event), "alerts", failed) for event in read])
                 for event in events:
                     await stream.ack(event)
             finally:
