@@ -135,7 +135,6 @@ ORDER_DEPENDENT_IDS = (*RESOLVED, "Flag")
 def _node_ids(store: Any) -> dict[str, set[Any]]:
     """Node ids by label, and each resolved entity as the set of its mentions (``Person@clusters`` …)."""
     from engine.graph import cypher
-    from engine.graph.cypher import Statement
 
     out: dict[str, set[Any]] = {}
     for row in store.run(cypher.COUNT_BY_LABEL):
@@ -143,10 +142,17 @@ def _node_ids(store: Any) -> dict[str, set[Any]]:
             continue
         out[row["label"]] = {r["id"] for r in store.run(cypher.NODE_IDS_BY_LABEL, {"label": row["label"]})}
     for label in RESOLVED:
-        rows = store.run(Statement("clusters", f"MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label}) "
-                                               "RETURN e.id AS e, collect(m.id) AS ms", ()))
-        out[f"{label}@clusters"] = {frozenset(r["ms"]) for r in rows}
+        out[f"{label}@clusters"] = {frozenset(members) for members in _clusters(store, label).values()}
     return out
+
+
+def _clusters(store: Any, label: str) -> dict[str, list[str]]:
+    """Each resolved entity of ``label``: its id → the ids of its mentions."""
+    from engine.graph.cypher import Statement
+
+    rows = store.run(Statement("clusters", f"MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label}) "
+                                           "RETURN e.id AS e, collect(m.id) AS ms", ()))
+    return {r["e"]: r["ms"] for r in rows}
 
 
 FLAGS = "Flag@full_scan"  # the findings of a full scan after the reconcile job, entities named as below
@@ -157,13 +163,8 @@ def _scan_findings(store: Any) -> set[Any]:
     id among its mentions (its own id depends on arrival order): what an investigator is shown, comparable between
     runs."""
     from engine.detection.runner import scan
-    from engine.graph.cypher import Statement
 
-    canonical: dict[str, str] = {}
-    for label in RESOLVED:
-        rows = store.run(Statement("clusters", f"MATCH (m:Mention)-[:RESOLVED_TO]->(e:{label}) "
-                                               "RETURN e.id AS e, collect(m.id) AS ms", ()))
-        canonical.update({r["e"]: min(r["ms"]) for r in rows})
+    canonical = {entity: min(members) for label in RESOLVED for entity, members in _clusters(store, label).items()}
     return {(f.pattern, tuple(sorted((e.role, e.label, canonical.get(e.id, e.id)) for e in f.entities)))
             for f in scan(store).flags}
 

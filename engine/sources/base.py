@@ -78,11 +78,10 @@ def read_text(path: Path) -> tuple[bytes, str, str] | RawRecord:
     from engine.sources.decoding import UndecodableError, decode
 
     data = path.read_bytes()
-    if data[:2] == GZIP_MAGIC:  # a publisher's bulk file as downloaded (".json.gz", ".jsonl.gz")
-        try:
-            data = gunzip(data)
-        except ValueError as exc:
-            return RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
+    try:
+        data = unpacked(data)
+    except ValueError as exc:
+        return RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return RawRecord.broken(path.name, data, "file", f"{path.name} is an empty file: nothing to read")
     try:
@@ -110,13 +109,16 @@ def gunzip(data: bytes, limit: int | None = None) -> bytes:
             if len(out) > limit:
                 raise ValueError(f"it unpacks to more than {limit:,} bytes")
             if not inflater.eof:
-                if inflater.unconsumed_tail:
-                    raise ValueError(f"it unpacks to more than {limit:,} bytes")
                 raise ValueError("the gzip data is truncated")
             data = inflater.unused_data.lstrip(b"\x00")  # members one after another, padding between
     except zlib.error as exc:
         raise ValueError(f"the gzip data is damaged ({exc})") from None
     return bytes(out)
+
+
+def unpacked(data: bytes) -> bytes:
+    """A file's bytes, gunzipped when they are gzip (a publisher's bulk file as downloaded: ".json.gz")."""
+    return gunzip(data) if data[:2] == GZIP_MAGIC else data
 
 
 def inner_suffix(path: Path) -> str:

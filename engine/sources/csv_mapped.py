@@ -62,15 +62,14 @@ from engine.canonical import RESOLVABLE, CanonicalRecord, RecordBuilder
 from engine.entity_resolution.identifiers import parse_curp, parse_rfc
 from engine.graph.schema import SchemaError, schema
 from engine.sources.base import (
-    GZIP_MAGIC,
     RawRecord,
     RecordContext,
     RecordError,
     csv_rows,
-    gunzip,
     load_json_object,
     number,
     text,
+    unpacked,
 )
 from engine.sources.decoding import UndecodableError, decode
 from engine.sources.ocds import address_key
@@ -104,8 +103,7 @@ class MappingError(ValueError):
 # -- the mapping ------------------------------------------------------------------------------
 def find_mapping(csv_path: Path) -> Path | None:
     """``<name>.mapping.toml`` beside the CSV, else ``mapping.toml`` in its folder."""
-    stem = csv_path.name[:-3] if csv_path.name.lower().endswith(".gz") else csv_path.name
-    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = Path(csv_path.name[:-3] if csv_path.name.lower().endswith(".gz") else csv_path.name).stem
     for candidate in (csv_path.with_name(f"{stem}.mapping.toml"), csv_path.parent / "mapping.toml"):
         if candidate.is_file():
             return candidate
@@ -267,7 +265,7 @@ class CSVMappedSource:
             yield RawRecord.broken(path.name, data, "file", f"mapping {mapping_path.name}: {exc}")
             return
         try:
-            body, encoding = decode(gunzip(data) if data[:2] == GZIP_MAGIC else data)
+            body, encoding = decode(unpacked(data))
         except (UndecodableError, ValueError) as exc:
             yield RawRecord.broken(path.name, data, "file", f"cannot read {path.name}: {exc}")
             return
